@@ -1,0 +1,149 @@
+"""Who may use which route.
+
+Every view declares its roles with :func:`roles_allowed` (or :func:`public`); one
+``before_request`` hook enforces the declaration, so a view that declares nothing is
+refused to everyone rather than open to everyone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import Device, Role, User, utcnow
+
+ALL_ROLES = frozenset(Role)
+PUBLIC = "public"
+# Flask's own static route cannot carry an attribute, so it is named here.
+PUBLIC_ENDPOINTS = frozenset({"static"})
+# Writing last-seen on every request would turn reads into writes.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def roles_allowed(*roles: Role) -> Callable:
+    """Declare the roles that may use a view; everyone else is refused."""
+    if not roles:
+        raise ValueError("name at least one role, or use @public")
+
+    def declare(view: Callable) -> Callable:
+        view.allowed_roles = frozenset(roles)
+        return view
+
+    return declare
+
+
+def public(view: Callable) -> Callable:
+    """Declare a view open to anyone, signed in or not."""
+    view.allowed_roles = PUBLIC
+    return view
+
+
+def allowed_roles_of(endpoint: str | None) -> frozenset[Role] | str | None:
+    if endpoint in PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return getattr(view, "allowed_roles", None)
+
+
+def sign_in(user: User, device: Device | None) -> None:
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["property_id"] = device.property_id if device else _default_property_id(user)
+    if device is not None:
+        session["device_id"] = str(device.id)
+
+
+def sign_out() -> None:
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+def _default_property_id(user: User) -> int | None:
+    return user.properties[0].id if user.properties else None
+
+
+def _load_signed_in_user() -> None:
+    g.user = None
+    g.device = None
+    g.property = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        sign_out()
+        flash(_("Your account has been disabled. Please contact the service centre."), "error")
+        return
+    device = None
+    if "device_id" in session:
+        device = db.session.get(Device, _uuid(session["device_id"]))
+        if device is None or device.revoked:
+            sign_out()
+            flash(_("This device has been revoked. Please contact the service centre."), "error")
+            return
+        now = utcnow()
+        if now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+            device.last_seen_at = now
+            db.session.commit()
+    g.user = user
+    g.device = device
+    g.property = next((p for p in user.properties if p.id == session.get("property_id")), None)
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _refuse_anonymous():
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return jsonify(error="not_signed_in", message=_("Please sign in.")), 401
+    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
+
+
+def enforce_declared_roles():
+    """Refuse the request unless the view's declaration admits the current user."""
+    _load_signed_in_user()
+    if request.endpoint is None:
+        return None  # Flask answers 404 or 405 itself.
+    allowed = allowed_roles_of(request.endpoint)
+    if allowed == PUBLIC:
+        return None
+    if allowed is None:
+        current_app.logger.error("route %s declares no roles; refused", request.endpoint)
+        abort(403)
+    if g.user is None:
+        return _refuse_anonymous()
+    if g.user.role not in allowed:
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_declared_roles)

@@ -1,0 +1,22 @@
+"""What the sign-in and language forms accept."""
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from app.i18n import LANGUAGES
+
+
+class SignInSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(max=64))
+    password = fields.String(required=True, validate=validate.Length(max=256))
+    # Made by the browser on first use and kept in its storage; absent without JavaScript.
+    device_id = fields.UUID(load_default=None)
+    next = fields.String(load_default=None)
+
+
+class LanguageSchema(Schema):
+    locale = fields.String(
+        required=True,
+        validate=validate.OneOf(list(LANGUAGES), error=_l("Choose one of the offered languages.")),
+    )
+    next = fields.String(load_default=None)

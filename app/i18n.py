@@ -1,0 +1,47 @@
+"""Language and time-zone choices: Chinese first, English second, local time on screen."""
+
+from datetime import datetime
+
+from flask import Flask, current_app, g, session
+from flask_babel import format_datetime, get_locale
+
+from app.extensions import babel
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+DEFAULT_LOCALE = "zh_CN"
+
+
+def select_locale() -> str:
+    # Staff share tablets whose browsers are often set to English; the building speaks
+    # Chinese, so the browser's Accept-Language is deliberately not consulted.
+    user = g.get("user")
+    if user is not None and user.locale in LANGUAGES:
+        return user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in LANGUAGES else DEFAULT_LOCALE
+
+
+def select_timezone() -> str:
+    prop = g.get("property")
+    if prop is not None:
+        return prop.timezone
+    return current_app.config["KEFU_DEFAULT_TIMEZONE"]
+
+
+def local_time(value: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
+    """Show a stored UTC time in the property's time zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, pattern)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(app.root_path + "/../translations"),
+    )
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -1,0 +1,232 @@
+"""The tables every job shares: properties and their places, people, devices."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, DateTime, ForeignKey, String, Table, TypeDecorator
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as naive UTC and read back as aware UTC, on SQLite as on PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Role(enum.StrEnum):
+    FLOOR_STAFF = "floor_staff"
+    GUARD = "guard"
+    OFFICE = "office"
+    SUPERVISOR = "supervisor"
+    ENGINEERING = "engineering"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.FLOOR_STAFF: _l("Floor staff"),
+    Role.GUARD: _l("Guard"),
+    Role.OFFICE: _l("Service centre"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.ENGINEERING: _l("Engineering"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class AreaKind(enum.StrEnum):
+    LOBBY = "lobby"
+    OFFICE_FLOOR = "office_floor"
+    MEETING_FLOOR = "meeting_floor"
+    CAR_PARK = "car_park"
+    PLANT_ROOM = "plant_room"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(AREA_KIND_LABELS[self])
+
+
+AREA_KIND_LABELS = {
+    AreaKind.LOBBY: _l("Lobby"),
+    AreaKind.OFFICE_FLOOR: _l("Office floor"),
+    AreaKind.MEETING_FLOOR: _l("Meeting floor"),
+    AreaKind.CAR_PARK: _l("Car park"),
+    AreaKind.PLANT_ROOM: _l("Plant room"),
+    AreaKind.OTHER: _l("Other area"),
+}
+
+
+def _enum_column(enum_type: type[enum.Enum]):
+    # Stored as plain strings: adding a role or kind later needs no ALTER TYPE.
+    return db.Enum(
+        enum_type,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Property(db.Model):
+    """A managed site (项目): an office tower or a residential compound."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+
+    buildings: Mapped[list[Building]] = relationship(
+        back_populates="property", order_by="Building.name", cascade="all, delete-orphan"
+    )
+
+
+class Building(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("property.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+    property: Mapped[Property] = relationship(back_populates="buildings")
+    floors: Mapped[list[Floor]] = relationship(
+        back_populates="building", order_by="Floor.level", cascade="all, delete-orphan"
+    )
+
+
+class Floor(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    # Sort key: basements are negative, so B1 comes before 1F.
+    level: Mapped[int]
+
+    building: Mapped[Building] = relationship(back_populates="floors")
+    areas: Mapped[list[Area]] = relationship(
+        back_populates="floor", order_by="Area.name", cascade="all, delete-orphan"
+    )
+
+
+class Area(db.Model):
+    """A place that is patrolled as one: a lobby, an office floor, a car park…"""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floor.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[AreaKind] = mapped_column(_enum_column(AreaKind))
+
+    floor: Mapped[Floor] = relationship(back_populates="areas")
+
+
+user_property = Table(
+    "user_property",
+    db.Model.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("property_id", ForeignKey("property.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum_column(Role))
+    active: Mapped[bool] = mapped_column(default=True)
+    # None means: follow the browser's language, falling back to Chinese.
+    locale: Mapped[str | None] = mapped_column(String(10))
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    properties: Mapped[list[Property]] = relationship(
+        secondary=user_property, order_by="Property.name"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def may_manage(self, other: User) -> bool:
+        """Whether this user may change ``other``'s account on the admin pages."""
+        if self.role is Role.ADMIN:
+            return True
+        if self.role is not Role.OFFICE or other.role is Role.ADMIN:
+            return False
+        own = {p.id for p in self.properties}
+        return bool(own) and {p.id for p in other.properties} <= own
+
+
+class Device(db.Model):
+    """One browser install on a tablet or desktop, enrolled when a user signs in on it."""
+
+    # Made on the device (crypto.randomUUID) so it exists before the device is ever online.
+    id: Mapped[uuid.UUID] = mapped_column(db.Uuid, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("property.id"), index=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    # Defined before the relationship named ``property``, which shadows the builtin below it.
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    property: Mapped[Property] = relationship()
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+
+
+class DeviceRecordMixin:
+    """Columns of every record a device can create: who, on which device, and when.
+
+    ``device_time`` is the device's clock as reported and orders nothing;
+    ``received_at`` is the server's clock when the record arrived.
+    """
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("user.id"), index=True)
+
+    @declared_attr
+    def device_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("device.id"), index=True)
+
+    @declared_attr
+    def created_by(cls) -> Mapped[User]:
+        return relationship(foreign_keys=[cls.created_by_id])
+
+    @declared_attr
+    def device(cls) -> Mapped[Device]:
+        return relationship(foreign_keys=[cls.device_id])
+
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

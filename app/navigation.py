@@ -1,0 +1,41 @@
+"""The navigation of each role: every job's blueprint adds its own entries here."""
+
+from dataclasses import dataclass
+
+from flask import Flask, g
+from flask_babel import LazyString
+
+from app.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: LazyString
+    roles: frozenset[Role]
+
+
+_ITEMS: list[NavItem] = []
+
+
+def add_nav_item(endpoint: str, label: LazyString, *roles: Role) -> None:
+    if any(item.endpoint == endpoint for item in _ITEMS):
+        return  # Blueprints are imported once per process, apps are made many times.
+    _ITEMS.append(NavItem(endpoint, label, frozenset(roles)))
+
+
+def nav_items_for(role: Role) -> list[NavItem]:
+    return [item for item in _ITEMS if role in item.roles]
+
+
+def _template_context() -> dict:
+    user = g.get("user")
+    return {
+        "current_user": user,
+        "current_property": g.get("property"),
+        "nav_items": nav_items_for(user.role) if user else [],
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_template_context)

@@ -1,0 +1,1 @@
+"""Merging device changes into the central database: pure Python, no Flask import."""
