@@ -33,7 +33,7 @@ assets: node_modules/.installed
 	npm run --silent build
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling catalog" || true
 
 # Debian's Chromium where it is installed, else Playwright's own download.
 browser: $(VENV)/.installed
@@ -45,7 +45,7 @@ migrate: $(VENV)/.installed
 
 # Re-collect the interface strings after changing templates or code.
 extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project kefu --version 0.1.0 -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 # Production: several workers against KEFU_DATABASE_URL; TLS when KEFU_TLS_CERT/KEY are set.

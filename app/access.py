@@ -119,7 +119,9 @@ def _uuid(value: str) -> uuid.UUID | None:
 def _refuse_anonymous():
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify(error="not_signed_in", message=_("Please sign in.")), 401
-    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    login_url = url_for(
+        "auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None
+    )
     if request.headers.get("HX-Request"):
         response = current_app.response_class(status=401)
         response.headers["HX-Redirect"] = login_url

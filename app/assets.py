@@ -18,9 +18,7 @@ class AssetManifest:
     def entries(self) -> dict[str, str]:
         if self._entries is None:
             if not self.path.exists():
-                raise RuntimeError(
-                    f"{self.path} is missing: build the assets first (make assets)"
-                )
+                raise RuntimeError(f"{self.path} is missing: build the assets first (make assets)")
             self._entries = json.loads(self.path.read_text())
         return self._entries
 

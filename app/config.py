@@ -54,6 +54,6 @@ def from_environment(instance_path: str) -> dict:
         "KEFU_LOGIN_RATE_LIMIT": os.environ.get("KEFU_LOGIN_RATE_LIMIT", "10 per minute"),
         "KEFU_DEFAULT_TIMEZONE": os.environ.get("KEFU_DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "KEFU_BEHIND_PROXY": _env_flag("KEFU_BEHIND_PROXY"),
-        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
     }

@@ -3,6 +3,7 @@
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import Area, AreaKind, Building, Floor, Property, Role, User
@@ -41,10 +42,17 @@ def build_demo_property() -> Property:
 def create_demo() -> None:
     prop = build_demo_property()
     db.session.add(prop)
+    # One hash for the one shared demo password: hashing is deliberately slow.
+    password_hash = generate_password_hash(DEMO_PASSWORD)
     for username, name, role in DEMO_ACCOUNTS:
-        user = User(username=username, display_name=name, role=role, is_demo=True)
-        user.set_password(DEMO_PASSWORD)
-        user.properties = [prop]
+        user = User(
+            username=username,
+            display_name=name,
+            role=role,
+            is_demo=True,
+            password_hash=password_hash,
+            properties=[prop],
+        )
         db.session.add(user)
     db.session.commit()
 

@@ -14,7 +14,10 @@ def _messages() -> dict[int, str]:
         403: _("Your role may not open this page."),
         404: _("This page does not exist."),
         405: _("This page cannot be used that way."),
+        401: _("Please sign in."),
+        413: _("What was sent is too large."),
         429: _("Too many attempts. Please wait a minute and try again."),
+        500: _("Something went wrong on the server. Please try again."),
     }
 
 
@@ -23,7 +26,7 @@ def _wants_json() -> bool:
 
 
 def handle_http_error(error: HTTPException):
-    message = _messages().get(error.code, error.description)
+    message = _messages().get(error.code) or _("The request could not be completed.")
     if _wants_json():
         return jsonify(error=error.name, message=message), error.code
     return render_page(

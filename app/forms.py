@@ -15,6 +15,7 @@ def _translated(message: str) -> str:
         "Not a valid UUID.": _("This is not a valid identifier."),
         "Not a valid boolean.": _("Choose yes or no."),
         "Unknown field.": _("This field is not expected here."),
+        "Not a valid list.": _("Choose from the list."),
     }
     return known.get(message, message)
 
@@ -37,8 +38,16 @@ def validate_form(schema: Schema) -> tuple[dict | None, dict[str, list[str]]]:
     try:
         return schema.load(form_payload(schema)), {}
     except ValidationError as error:
-        messages = error.normalized_messages()
         return None, {
-            field: [_translated(m) for m in (found if isinstance(found, list) else [found])]
-            for field, found in messages.items()
+            field: [_translated(str(m)) for m in _flatten(found)]
+            for field, found in error.normalized_messages().items()
         }
+
+
+def _flatten(found) -> list:
+    """A field's messages; list fields report theirs per item, as a dict by index."""
+    if isinstance(found, dict):
+        return [m for item in found.values() for m in _flatten(item)]
+    if isinstance(found, list):
+        return [m for item in found for m in _flatten(item)]
+    return [found]

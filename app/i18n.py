@@ -3,12 +3,14 @@
 from datetime import datetime
 
 from flask import Flask, current_app, g, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 
 from app.extensions import babel
 
-LANGUAGES = {"zh_CN": "中文", "en": "English"}
-DEFAULT_LOCALE = "zh_CN"
+# Babel names Simplified Chinese zh_Hans_CN, and so must the catalog's folder.
+LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+HTML_LANG = {"zh_Hans_CN": "zh-CN", "en": "en"}
+DEFAULT_LOCALE = "zh_Hans_CN"
 
 
 def select_locale() -> str:
@@ -44,4 +46,6 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["HTML_LANG"] = HTML_LANG
+    app.jinja_env.globals["current_locale"] = select_locale
+    app.jinja_env.globals["html_lang"] = lambda: HTML_LANG[select_locale()]

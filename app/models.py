@@ -157,7 +157,7 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(_enum_column(Role))
     active: Mapped[bool] = mapped_column(default=True)
-    # None means: follow the browser's language, falling back to Chinese.
+    # None means: not chosen yet, so the interface is in Chinese.
     locale: Mapped[str | None] = mapped_column(String(10))
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -167,7 +167,7 @@ class User(db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -87,7 +87,9 @@ def user_new():
     if not errors and db.session.scalar(select(User.id).where(User.username == data["username"])):
         errors = {"username": [_("This username is taken.")]}
     if errors:
-        return _form_page("admin/user_form.html", 422, account=None, form=request.form, errors=errors)
+        return _form_page(
+            "admin/user_form.html", 422, account=None, form=request.form, errors=errors
+        )
     user = User(
         username=data["username"],
         display_name=data["display_name"],
@@ -109,10 +111,16 @@ def user_edit(user_id: int):
     if request.method == "GET":
         return _form_page("admin/user_form.html", account=account, form={})
     data, errors = validate_form(_account_schema())
-    if not errors and account.id == g.user.id and (not data["active"] or data["role"] != g.user.role):
+    if (
+        not errors
+        and account.id == g.user.id
+        and (not data["active"] or data["role"] != g.user.role)
+    ):
         errors = {"active": [_("You cannot disable your own account or change your own role.")]}
     if errors:
-        return _form_page("admin/user_form.html", 422, account=account, form=request.form, errors=errors)
+        return _form_page(
+            "admin/user_form.html", 422, account=account, form=request.form, errors=errors
+        )
     # Properties the actor does not manage stay as they were: the form cannot show them.
     unmanaged = [p for p in account.properties if p not in _grantable_properties()]
     account.display_name = data["display_name"]
@@ -130,9 +138,7 @@ def user_password(user_id: int):
     account = _managed_user_or_404(user_id)
     data, errors = validate_form(PasswordSchema())
     if errors:
-        return _form_page(
-            "admin/user_form.html", 422, account=account, form={}, errors=errors
-        )
+        return _form_page("admin/user_form.html", 422, account=account, form={}, errors=errors)
     account.set_password(data["password"])
     db.session.commit()
     flash(_("Password of %(username)s reset.", username=account.username), "info")

@@ -23,7 +23,12 @@ class AccountSchema(Schema):
     display_name = fields.String(
         required=True, validate=validate.Length(min=1, max=120, error=_l("1 to 120 characters."))
     )
-    role = fields.Enum(Role, by_value=True, required=True)
+    role = fields.Enum(
+        Role,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": _l("Choose one of the offered roles.")},
+    )
     property_ids = fields.List(fields.Integer(), load_default=list)
     active = fields.Boolean(load_default=False)
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.access import ALL_ROLES, public, roles_allowed, sign_in, sign_out
 from app.auth import bp
 from app.auth.schemas import LanguageSchema, SignInSchema
-from app.extensions import db, limiter
 from app.errors import handle_csrf_error
+from app.extensions import db, limiter
 from app.forms import validate_form
 from app.models import Device, Role, User, utcnow
 from app.rendering import render_page

@@ -7,8 +7,12 @@ from app.i18n import LANGUAGES
 
 
 class SignInSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(max=64))
-    password = fields.String(required=True, validate=validate.Length(max=256))
+    username = fields.String(
+        required=True, validate=validate.Length(max=64, error=_l("At most 64 characters."))
+    )
+    password = fields.String(
+        required=True, validate=validate.Length(max=256, error=_l("At most 256 characters."))
+    )
     # Made by the browser on first use and kept in its storage; absent without JavaScript.
     device_id = fields.UUID(load_default=None)
     next = fields.String(load_default=None)

@@ -23,9 +23,7 @@ HOME_TITLES = {
 @roles_allowed(*ALL_ROLES)
 def home():
     tiles = [item for item in nav_items_for(g.user.role) if item.endpoint != "main.home"]
-    return render_page(
-        "main/home.html", "content", title=HOME_TITLES[g.user.role], tiles=tiles
-    )
+    return render_page("main/home.html", "content", title=HOME_TITLES[g.user.role], tiles=tiles)
 
 
 @bp.route("/places")

@@ -1,0 +1,158 @@
+"""Fixtures in the manner of Flask's tutorial: ``app``, ``client``, ``runner`` and ``auth``.
+
+Every test that takes ``app`` runs once on SQLite and once on PostgreSQL. PostgreSQL needs
+``KEFU_TEST_POSTGRES_URL`` (a server URL; each session makes its own database there); without
+it those runs skip, unless ``KEFU_REQUIRE_POSTGRES`` is set, as in CI, where they fail.
+"""
+
+import os
+import re
+import shutil
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.demo import DEMO_PASSWORD, create_demo
+from app.extensions import db
+
+BACKENDS = ["sqlite", "postgresql"]
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_test_app(database_url: str, **overrides):
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key",
+            **overrides,
+        }
+    )
+
+
+def migrate_database(database_url: str) -> None:
+    app = make_test_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated, empty SQLite file that each test copies: migrating once is faster."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    migrate_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A migrated database of its own on the test PostgreSQL server, dropped at the end."""
+    server_url = os.environ.get("KEFU_TEST_POSTGRES_URL")
+    if not server_url:
+        if os.environ.get("KEFU_REQUIRE_POSTGRES"):
+            pytest.fail("KEFU_REQUIRE_POSTGRES is set but KEFU_TEST_POSTGRES_URL is not")
+        pytest.skip("PostgreSQL: set KEFU_TEST_POSTGRES_URL to run these tests on it")
+    name = f"kefu_test_{uuid.uuid4().hex[:12]}"
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    migrate_database(url)
+    yield url
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+def _empty_postgres(app) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "kefu.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        yield request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_test_app(database_url)
+    with app.app_context():
+        create_demo()
+    yield app
+    if database_url.startswith("postgresql"):
+        _empty_postgres(app)
+    else:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_of(client) -> str:
+    """The CSRF token a page hands this client, as a browser would read it from a form."""
+    page = client.get("/auth/login").get_data(as_text=True)
+    match = CSRF_FIELD.search(page)
+    if match is None:
+        page = client.get("/").get_data(as_text=True)
+        match = CSRF_FIELD.search(page)
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username="floor1", password=DEMO_PASSWORD, device_id=None, **extra):
+        data = {
+            "csrf_token": csrf_token_of(self._client),
+            "username": username,
+            "password": password,
+            **extra,
+        }
+        if device_id is not None:
+            data["device_id"] = str(device_id)
+        return self._client.post("/auth/login", data=data)
+
+    def logout(self):
+        return self._client.post("/auth/logout", data={"csrf_token": csrf_token_of(self._client)})
+
+    def post(self, url, data=None, **kwargs):
+        """POST a form with this client's CSRF token, as the page's own form would."""
+        return self._client.post(
+            url, data={"csrf_token": csrf_token_of(self._client), **(data or {})}, **kwargs
+        )
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def session_of(client) -> dict:
+    """What the signed session cookie of this client holds."""
+    with client.session_transaction() as session:
+        return dict(session)
