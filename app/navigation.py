@@ -13,15 +13,18 @@ class NavItem:
     endpoint: str
     label: LazyString
     roles: frozenset[Role]
+    position: int
 
 
 _ITEMS: list[NavItem] = []
 
 
-def add_nav_item(endpoint: str, label: LazyString, *roles: Role) -> None:
+def add_nav_item(endpoint: str, label: LazyString, position: int, *roles: Role) -> None:
+    """Offer ``endpoint`` to ``roles``; ``position`` orders the entries (home is 0)."""
     if any(item.endpoint == endpoint for item in _ITEMS):
         return  # Blueprints are imported once per process, apps are made many times.
-    _ITEMS.append(NavItem(endpoint, label, frozenset(roles)))
+    _ITEMS.append(NavItem(endpoint, label, frozenset(roles), position))
+    _ITEMS.sort(key=lambda item: item.position)
 
 
 def nav_items_for(role: Role) -> list[NavItem]:

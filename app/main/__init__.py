@@ -8,7 +8,7 @@ from app.navigation import add_nav_item
 
 bp = Blueprint("main", __name__)
 
-add_nav_item("main.home", _l("Home"), *ALL_ROLES)
-add_nav_item("main.places", _l("Places"), *ALL_ROLES)
+add_nav_item("main.home", _l("Home"), 0, *ALL_ROLES)
+add_nav_item("main.places", _l("Places"), 80, *ALL_ROLES)
 
 from app.main import routes  # noqa: E402,F401
