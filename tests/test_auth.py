@@ -3,7 +3,7 @@ import uuid
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Device, User
+from app.models import Device, Property, User
 from tests.conftest import csrf_token_of, session_of
 
 TABLET = uuid.UUID("6f1c7f3e-2b1a-4c55-9a43-1b9f1c8a6f01")
@@ -141,3 +141,31 @@ def test_language_choice_is_remembered_for_the_user(app, client, auth):
 def test_an_unknown_language_is_refused(client, auth):
     response = auth.post("/auth/language", {"locale": "xx"})
     assert response.status_code == 422
+
+
+def test_a_member_of_two_properties_switches_and_the_device_follows(app, client, auth):
+    with app.app_context():
+        other = Property(code="OTHER", name="别的小区")
+        floor1 = db.session.scalar(select(User).where(User.username == "floor1"))
+        floor1.properties.append(other)
+        db.session.commit()
+        other_id = other.id
+    auth.login("floor1", device_id=TABLET)
+    assert 'name="property_id"' in client.get("/").get_data(as_text=True)
+    assert auth.post("/property", {"property_id": str(other_id)}).status_code == 302
+    assert "别的小区" in client.get("/places").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Device, TABLET).property_id == other_id
+
+
+def test_nobody_switches_to_a_property_that_is_not_theirs(app, client, auth):
+    with app.app_context():
+        other = Property(code="OTHER", name="别的小区")
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    auth.login("floor1", device_id=TABLET)
+    assert auth.post("/property", {"property_id": str(other_id)}).status_code == 422
+    assert auth.post("/property", {"property_id": "abc"}).status_code == 422
+    with app.app_context():
+        assert db.session.get(Device, TABLET).property_id != other_id

@@ -1,10 +1,14 @@
 """Home pages and the property overview."""
 
-from flask import g, jsonify
+from flask import g, jsonify, redirect, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.access import ALL_ROLES, public, roles_allowed
+from app.extensions import db
+from app.forms import validate_form
 from app.main import bp
+from app.main.schemas import PropertyChoiceSchema
 from app.models import Role
 from app.navigation import nav_items_for
 from app.rendering import render_page
@@ -37,3 +41,26 @@ def places():
 def healthz():
     """For a load balancer or a tablet asking whether the server is reachable."""
     return jsonify(status="ok")
+
+
+@bp.route("/property", methods=["POST"])
+@roles_allowed(*ALL_ROLES)
+def switch_property():
+    """Work at another of one's properties; the device follows, and so will its data."""
+    data, errors = validate_form(PropertyChoiceSchema())
+    chosen = None
+    if not errors:
+        chosen = next((p for p in g.user.properties if p.id == data["property_id"]), None)
+    if chosen is None:
+        return render_page(
+            "errors/error.html",
+            "content",
+            status=422,
+            code=422,
+            message=_("Choose one of your properties."),
+        )
+    session["property_id"] = chosen.id
+    if g.device is not None:
+        g.device.property = chosen
+        db.session.commit()
+    return redirect(url_for("main.home"))
