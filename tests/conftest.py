@@ -5,6 +5,7 @@ Every test that takes ``app`` runs once on SQLite and once on PostgreSQL. Postgr
 it those runs skip, unless ``KEFU_REQUIRE_POSTGRES`` is set, as in CI, where they fail.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -49,9 +50,9 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_database():
-    """A migrated database of its own on the test PostgreSQL server, dropped at the end."""
+@contextlib.contextmanager
+def fresh_postgres_database():
+    """A database of its own on the test PostgreSQL server, dropped afterwards."""
     server_url = os.environ.get("KEFU_TEST_POSTGRES_URL")
     if not server_url:
         if os.environ.get("KEFU_REQUIRE_POSTGRES"):
@@ -61,12 +62,20 @@ def postgres_database():
     server = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    migrate_database(url)
-    yield url
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    server.dispose()
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A migrated database for the app's tests."""
+    with fresh_postgres_database() as url:
+        migrate_database(url)
+        yield url
 
 
 def _empty_postgres(app) -> None:

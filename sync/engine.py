@@ -1,0 +1,311 @@
+"""Push and pull: apply each device mutation exactly once, hand each device its scope."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from sync import protocol
+from sync.changes import bump_partition, current_version, expire_due, naive_utc
+from sync.errors import ProtocolError, Rejected, TransientError
+from sync.registry import Actor, Registry
+from sync.tables import attachment_ref, change, client, flag, rejection
+
+CLOCK_SKEW_LIMIT = timedelta(hours=24)
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON can hold it: for flags, rejections and history."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    return value
+
+
+@dataclass
+class MutationContext:
+    """What a mutation handler works with: the transaction, who sent it, and when."""
+
+    session: Session
+    registry: Registry
+    actor: Actor
+    client_id: uuid.UUID
+    mutation_id: int
+    device_time: datetime
+    received_at: datetime
+    flags: list[dict] = field(default_factory=list)
+
+    def flag(self, reason: str, kind: str | None = None, record_id=None, **detail) -> None:
+        """Ask the office to look at something; the mutation still applies."""
+        self.flags.append(
+            {
+                "partition_id": self.actor.property_id,
+                "kind": kind,
+                "record_id": None if record_id is None else str(record_id),
+                "reason": reason,
+                "detail": jsonable(detail),
+                "client_id": self.client_id,
+                "mutation_id": self.mutation_id,
+                "device_id": self.actor.device_id,
+                "user_id": self.actor.user_id,
+                "created_at": naive_utc(self.received_at),
+            }
+        )
+
+    def reject(self, reason: str, message: str):
+        raise Rejected(reason, message)
+
+    def reference_attachments(self, kind: str, record_id, attachment_ids) -> None:
+        """Note that a record uses these photos, whether or not they have arrived yet."""
+        for attachment_id in attachment_ids:
+            exists = self.session.execute(
+                select(attachment_ref.c.attachment_id).where(
+                    (attachment_ref.c.attachment_id == attachment_id)
+                    & (attachment_ref.c.kind == kind)
+                    & (attachment_ref.c.record_id == str(record_id))
+                )
+            ).first()
+            if exists is None:
+                self.session.execute(
+                    insert(attachment_ref).values(
+                        attachment_id=attachment_id,
+                        kind=kind,
+                        record_id=str(record_id),
+                        partition_id=self.actor.property_id,
+                        device_id=self.actor.device_id,
+                    )
+                )
+
+
+def _client_row(session: Session, client_id: uuid.UUID, actor: Actor, now: datetime):
+    row = session.execute(select(client).where(client.c.id == client_id).with_for_update()).first()
+    if row is None:
+        session.execute(
+            insert(client).values(
+                id=client_id, device_id=actor.device_id, last_mutation_id=0, created_at=now
+            )
+        )
+        return 0
+    if row.device_id != actor.device_id:
+        raise ProtocolError(
+            403, "client_of_another_device", "This client id belongs to another device."
+        )
+    return row.last_mutation_id
+
+
+def _validate_envelope(registry: Registry, request: dict) -> None:
+    if request["schema_version"] not in protocol.SCHEMA_VERSIONS:
+        raise ProtocolError(
+            400,
+            "unsupported_schema_version",
+            "This app version is not supported by the server; reload the app.",
+            supported=sorted(protocol.SCHEMA_VERSIONS),
+        )
+    unknown = sorted({m["name"] for m in request["mutations"]} - registry.mutations.keys())
+    if unknown:
+        raise ProtocolError(
+            400, "unknown_mutation", "The server does not know these changes.", names=unknown
+        )
+    ids = [m["id"] for m in request["mutations"]]
+    if any(b != a + 1 for a, b in zip(ids, ids[1:], strict=False)):
+        raise ProtocolError(
+            400, "ids_not_consecutive", "Mutation ids in a batch must be consecutive."
+        )
+
+
+def _store_rejection(session, actor, client_id, mutation, now, reason, detail) -> None:
+    session.execute(
+        insert(rejection).values(
+            partition_id=actor.property_id,
+            client_id=client_id,
+            mutation_id=mutation["id"],
+            device_id=actor.device_id,
+            user_id=actor.user_id,
+            name=mutation["name"],
+            args=jsonable(mutation["args"]),
+            device_time=naive_utc(mutation["device_time"]),
+            received_at=now,
+            reason=reason,
+            detail=detail,
+        )
+    )
+
+
+def _apply_one(session, registry, actor, client_id, mutation, now) -> dict:
+    handler = registry.mutations[mutation["name"]]
+    result = {"id": mutation["id"], "status": "applied"}
+    try:
+        if actor.role not in handler.roles:
+            raise Rejected("forbidden", "Your role may not make this change.")
+        try:
+            args = handler.schema().load(mutation["args"])
+        except ValidationError as error:
+            raise Rejected("invalid", json.dumps(error.normalized_messages())) from error
+        context = MutationContext(
+            session,
+            registry,
+            actor,
+            client_id,
+            mutation["id"],
+            mutation["device_time"],
+            now.replace(tzinfo=UTC),
+        )
+        if abs(mutation["device_time"] - context.received_at) > CLOCK_SKEW_LIMIT:
+            context.flag("clock_skew", device_time=mutation["device_time"], received_at=now)
+        savepoint = session.begin_nested()
+        try:
+            handler.apply(context, args)
+            session.flush()
+            if context.flags:
+                session.execute(insert(flag), context.flags)
+            savepoint.commit()
+        except Rejected:
+            savepoint.rollback()
+            raise
+        except IntegrityError as error:
+            savepoint.rollback()
+            raise Rejected("constraint", str(error.orig).splitlines()[0]) from error
+    except Rejected as refusal:
+        _store_rejection(session, actor, client_id, mutation, now, refusal.reason, refusal.message)
+        return {
+            **result,
+            "status": "rejected",
+            "reason": refusal.reason,
+            "message": refusal.message,
+        }
+    if context.flags:
+        result["flags"] = sorted({f["reason"] for f in context.flags})
+    return result
+
+
+def push(session: Session, registry: Registry, actor: Actor, body, now: datetime) -> dict:
+    """Apply a device's batch: each new mutation once, in order, with its effect.
+
+    ``now`` is the server's time as naive UTC. Raises ProtocolError (nothing applied) or
+    TransientError (nothing applied; retry).
+    """
+    request = protocol.load(protocol.PushSchema(), body)
+    _validate_envelope(registry, request)
+    client_id = request["client_id"]
+    try:
+        bump_partition(session, actor.property_id)
+        last = _client_row(session, client_id, actor, now)
+        mutations = request["mutations"]
+        if mutations and mutations[0]["id"] > last + 1:
+            raise ProtocolError(
+                409,
+                "mutation_gap",
+                f"Mutation {last + 1} is missing; resend from there.",
+                resume_from=last + 1,
+                last_mutation_id=last,
+            )
+        results = []
+        for mutation in mutations:
+            if mutation["id"] <= last:
+                results.append({"id": mutation["id"], "status": "duplicate"})
+                continue
+            results.append(_apply_one(session, registry, actor, client_id, mutation, now))
+            last = mutation["id"]
+        session.execute(
+            update(client)
+            .where(client.c.id == client_id)
+            .values(last_mutation_id=last, last_push_at=now)
+        )
+        session.commit()
+    except ProtocolError:
+        session.rollback()
+        raise
+    except (OperationalError, DBAPIError) as error:
+        session.rollback()
+        raise TransientError(str(error)) from error
+    return {"last_mutation_id": last, "results": results}
+
+
+def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime) -> dict:
+    """The changes in the device's scope since its cursor, and a new cursor."""
+    request = protocol.load(protocol.PullSchema(), body)
+    position = protocol.parse_cursor(request["cursor"])
+    if request["cursor"] and position is None:
+        raise ProtocolError(400, "invalid_cursor", "This cursor was not made by this server.")
+    try:
+        if expire_due(session, actor.property_id, now):
+            session.commit()
+        # The version is read before the changes: every change at or below it has
+        # committed, because writers take versions in order under the partition's lock.
+        version, horizon = current_version(session, actor.property_id)
+        last = _client_row(session, request["client_id"], actor, now)
+        stale = position is not None and (
+            position[0] != actor.property_id or position[1] < horizon or position[1] > version
+        )
+        reset = position is None or stale
+        changes = _changes_in_scope(
+            session,
+            registry.scopes_for(actor),
+            actor.property_id,
+            version,
+            since=None if reset else position[1],
+        )
+        session.execute(
+            update(client).where(client.c.id == request["client_id"]).values(last_pull_at=now)
+        )
+        session.commit()
+    except ProtocolError:
+        session.rollback()
+        raise
+    except (OperationalError, DBAPIError) as error:
+        session.rollback()
+        raise TransientError(str(error)) from error
+    return {
+        "cursor": protocol.format_cursor(actor.property_id, version),
+        "last_mutation_id": last,
+        "reset": reset,
+        "must_refetch": stale,
+        "changes": changes,
+    }
+
+
+def _changes_in_scope(session, scopes, partition_id, version, since) -> list[dict]:
+    if not scopes:
+        return []
+    condition = (
+        (change.c.partition_id == partition_id)
+        & change.c.scope.in_(sorted(scopes))
+        & (change.c.version <= version)
+    )
+    if since is None:
+        condition &= change.c.deleted == 0
+    else:
+        condition &= change.c.version > since
+    rows = session.execute(
+        select(change.c.kind, change.c.record_id, change.c.version, change.c.deleted, change.c.data)
+        .where(condition)
+        .order_by(change.c.version, change.c.deleted.desc())
+    )
+    latest: dict[tuple[str, str], Any] = {}
+    for row in rows:
+        key = (row.kind, row.record_id)
+        held = latest.get(key)
+        # A record in two of the device's scopes: a put in one beats leaving the other.
+        if held is not None and held.version == row.version and row.deleted:
+            continue
+        latest[key] = row
+    return [
+        {"kind": row.kind, "id": row.record_id, "op": "delete"}
+        if row.deleted
+        else {"kind": row.kind, "id": row.record_id, "op": "put", "data": row.data}
+        for row in sorted(latest.values(), key=lambda r: r.version)
+    ]

@@ -1,0 +1,65 @@
+"""The request bodies of push and pull, validated before the database is touched."""
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from sync.errors import ProtocolError
+
+MAX_BATCH = 500
+SCHEMA_VERSIONS = frozenset({1})
+
+
+class MutationSchema(Schema):
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    args = fields.Dict(keys=fields.String(), required=True)
+    device_time = fields.AwareDateTime(required=True)
+
+
+class PushSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    client_id = fields.UUID(required=True)
+    schema_version = fields.Integer(required=True, strict=True)
+    mutations = fields.List(fields.Nested(MutationSchema), required=True)
+
+
+class PullSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    client_id = fields.UUID(required=True)
+    # Opaque to the device: "<property>.<version>", or null for a first pull.
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+def load(schema: Schema, body) -> dict:
+    if not isinstance(body, dict):
+        raise ProtocolError(400, "invalid_request", "The body must be a JSON object.")
+    if isinstance(body.get("mutations"), list) and len(body["mutations"]) > MAX_BATCH:
+        raise ProtocolError(
+            413,
+            "batch_too_large",
+            f"At most {MAX_BATCH} mutations per push; send the rest in another batch.",
+            max_batch=MAX_BATCH,
+        )
+    try:
+        return schema.load(body)
+    except ValidationError as error:
+        raise ProtocolError(
+            400, "invalid_request", "The request is malformed.", fields=error.normalized_messages()
+        ) from error
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, int] | None:
+    """(property id, version) of a cursor, or None when it is absent or not ours."""
+    if not cursor:
+        return None
+    head, _, tail = cursor.partition(".")
+    if not (head.isdigit() and tail.isdigit()):
+        return None
+    return int(head), int(tail)
+
+
+def format_cursor(partition_id: int, version: int) -> str:
+    return f"{partition_id}.{version}"
