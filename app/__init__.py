@@ -39,11 +39,14 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     navigation.init_app(app)
 
-    from app import admin, auth, main
+    from app import admin, auth, main, syncapi
     from app.demo import demo_command
+
+    syncapi.init_app(app)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(syncapi.bp)
     app.cli.add_command(demo_command)
     return app

@@ -7,6 +7,7 @@ refused to everyone rather than open to everyone.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -24,8 +25,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import csrf, db
 from app.models import Device, Role, User, utcnow
 
 ALL_ROLES = frozenset(Role)
@@ -44,6 +46,20 @@ def roles_allowed(*roles: Role) -> Callable:
     def declare(view: Callable) -> Callable:
         view.allowed_roles = frozenset(roles)
         return view
+
+    return declare
+
+
+def device_api(*roles: Role) -> Callable:
+    """Declare a view used by a device's sync code: a device token, not a session, signs it.
+
+    Answers are JSON; CSRF does not apply, since a browser never sends the token by itself.
+    """
+
+    def declare(view: Callable) -> Callable:
+        view = roles_allowed(*roles)(view)
+        view.device_token = True
+        return csrf.exempt(view)
 
     return declare
 
@@ -129,8 +145,48 @@ def _refuse_anonymous():
     return redirect(login_url)
 
 
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _device_error(status: int, error: str, message: str):
+    return jsonify(error=error, message=message), status
+
+
+def _authenticate_device(allowed: frozenset[Role]):
+    """Sign the request in by its device token; JSON errors a tablet can show."""
+    g.user = g.device = g.property = None
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return _device_error(401, "no_token", _("This device is not signed in. Please sign in."))
+    device = db.session.scalar(select(Device).where(Device.token_hash == hash_token(token)))
+    if device is None:
+        return _device_error(
+            401, "unknown_token", _("This device is not signed in. Please sign in.")
+        )
+    if device.revoked:
+        return _device_error(
+            401,
+            "device_revoked",
+            _("This device has been revoked. Please contact the service centre."),
+        )
+    if not device.user.active:
+        return _device_error(
+            401,
+            "account_disabled",
+            _("Your account has been disabled. Please contact the service centre."),
+        )
+    if device.user.role not in allowed:
+        return _device_error(403, "forbidden", _("Your role may not open this page."))
+    g.user, g.device, g.property = device.user, device, device.property
+    return None
+
+
 def enforce_declared_roles():
     """Refuse the request unless the view's declaration admits the current user."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "device_token", False):
+        return _authenticate_device(view.allowed_roles)
     _load_signed_in_user()
     if request.endpoint is None:
         return None  # Flask answers 404 or 405 itself.

@@ -38,6 +38,7 @@ def load_secret_key(instance_path: str) -> str:
 def from_environment(instance_path: str) -> dict:
     """Build the Flask configuration for this process."""
     default_db = "sqlite:///" + str(Path(instance_path) / "kefu.sqlite3")
+    max_attachment = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
     shift_hours = float(os.environ.get("KEFU_SHIFT_HOURS", "12"))
     secure = _env_flag("KEFU_SECURE_COOKIES")
     return {
@@ -54,6 +55,10 @@ def from_environment(instance_path: str) -> dict:
         "KEFU_LOGIN_RATE_LIMIT": os.environ.get("KEFU_LOGIN_RATE_LIMIT", "10 per minute"),
         "KEFU_DEFAULT_TIMEZONE": os.environ.get("KEFU_DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "KEFU_BEHIND_PROXY": _env_flag("KEFU_BEHIND_PROXY"),
+        "KEFU_MAX_ATTACHMENT_BYTES": max_attachment,
+        "KEFU_ATTACHMENT_DIR": os.environ.get("KEFU_ATTACHMENT_DIR"),
+        # Werkzeug refuses bodies beyond this before a view reads them.
+        "MAX_CONTENT_LENGTH": max_attachment + 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
     }

@@ -3,9 +3,13 @@
 from flask import Flask, jsonify, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
 from app.rendering import render_page
+
+RETRY_AFTER_SECONDS = 5
 
 
 def _messages() -> dict[int, str]:
@@ -41,6 +45,22 @@ def handle_csrf_error(error: CSRFError):
     return render_page("errors/error.html", "content", status=400, code=400, message=message)
 
 
+def handle_database_unavailable(error: OperationalError):
+    """The database is down or busy: nothing was saved; the device retries by itself."""
+    db.session.rollback()
+    message = _("The server is busy. Please try again in a moment.")
+    if _wants_json() or request.path.startswith("/sync/"):
+        response = jsonify(error="unavailable", message=message)
+        response.status_code = 503
+    else:
+        response = render_page(
+            "errors/error.html", "content", status=503, code=503, message=message
+        )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

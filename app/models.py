@@ -194,6 +194,8 @@ class Device(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # SHA-256 of the token the device syncs with; the token itself is only on the device.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     # Defined before the relationship named ``property``, which shadows the builtin below it.
     @property

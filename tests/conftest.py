@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -79,8 +79,9 @@ def postgres_database():
 
 
 def _empty_postgres(app) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with app.app_context():
+        present = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+        tables = ", ".join(f'"{name}"' for name in sorted(present))
         db.session.remove()
         with db.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -11,4 +11,4 @@ bp = Blueprint("main", __name__)
 add_nav_item("main.home", _l("Home"), 0, *ALL_ROLES)
 add_nav_item("main.places", _l("Places"), 80, *ALL_ROLES)
 
-from app.main import routes  # noqa: E402,F401
+from app.main import routes, sync  # noqa: E402,F401

@@ -36,9 +36,10 @@ target_db = current_app.extensions["migrate"].db
 
 
 def get_metadata():
-    if hasattr(target_db, "metadatas"):
-        return target_db.metadatas[None]
-    return target_db.metadata
+    """The app's tables and the sync engine's, which keeps a MetaData of its own."""
+    import sync.tables
+
+    return [target_db.metadata, sync.tables.metadata]
 
 
 def run_migrations_offline():

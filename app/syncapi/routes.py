@@ -1,0 +1,142 @@
+"""Sync routes: the tablet's token, push, pull and uploads; the office's problem list."""
+
+import secrets
+import uuid
+
+from flask import current_app, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.access import ALL_ROLES, device_api, hash_token, roles_allowed
+from app.extensions import db
+from app.models import User
+from app.rendering import render_page
+from app.syncapi import REVIEWERS, bp, current_registry, server_now
+from sync import engine
+from sync.attachments import missing_attachments, store_attachment
+from sync.errors import ProtocolError, TransientError
+from sync.registry import Actor
+from sync.tables import flag, rejection
+
+REASON_LABELS = {
+    "id_conflict": _l("Same id, other content: the first was kept"),
+    "concurrent_edit": _l("Edited by two people at once: the later value was kept"),
+    "clock_skew": _l("Device clock more than a day off"),
+    "revoked_pass": _l("Entry on a pass that was revoked"),
+    "expired_pass": _l("Entry on a pass that had expired"),
+    "invalid": _l("Invalid content"),
+    "forbidden": _l("Not allowed for this role"),
+    "not_found": _l("Refers to something that does not exist here"),
+    "overlap": _l("Overlaps a confirmed booking"),
+    "constraint": _l("Conflicts with stored data"),
+}
+
+
+def _actor() -> Actor:
+    return Actor(g.device.id, g.user.id, g.user.role.value, g.device.property_id)
+
+
+def _json_body():
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ProtocolError(400, "invalid_json", "The body is not valid JSON.")
+    return body
+
+
+@bp.errorhandler(ProtocolError)
+def protocol_error(error: ProtocolError):
+    return jsonify(error=error.code, message=error.message, **error.details), error.status
+
+
+@bp.errorhandler(TransientError)
+def transient_error(error: TransientError):
+    response = jsonify(
+        error="unavailable", message="The server is busy; the device will retry by itself."
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(TransientError.retry_after_seconds)
+    return response
+
+
+@bp.route("/token", methods=["POST"])
+@roles_allowed(*ALL_ROLES)
+def token():
+    """Give the signed-in device a new sync token; the previous one stops working."""
+    if g.device is None:
+        return jsonify(error="no_device", message="Sign in on this device first."), 409
+    secret = secrets.token_urlsafe(32)
+    g.device.token_hash = hash_token(secret)
+    db.session.commit()
+    return jsonify(
+        token=secret,
+        device_id=str(g.device.id),
+        user_id=g.user.id,
+        role=g.user.role.value,
+        property_id=g.device.property_id,
+    )
+
+
+@bp.route("/push", methods=["POST"])
+@device_api(*ALL_ROLES)
+def push():
+    reply = engine.push(db.session, current_registry(), _actor(), _json_body(), server_now())
+    return jsonify(reply)
+
+
+@bp.route("/pull", methods=["POST"])
+@device_api(*ALL_ROLES)
+def pull():
+    reply = engine.pull(db.session, current_registry(), _actor(), _json_body(), server_now())
+    return jsonify(reply)
+
+
+@bp.route("/attachments/<uuid:attachment_id>", methods=["PUT"])
+@device_api(*ALL_ROLES)
+def put_attachment(attachment_id: uuid.UUID):
+    max_bytes = current_app.config["KEFU_MAX_ATTACHMENT_BYTES"]
+    if (request.content_length or 0) > max_bytes:
+        raise ProtocolError(413, "too_large", "This file is too large.", max_bytes=max_bytes)
+    created = store_attachment(
+        db.session,
+        current_app.extensions["attachment_store"],
+        attachment_id=attachment_id,
+        content=request.get_data(cache=False)[: max_bytes + 1],
+        declared_type=request.content_type or "",
+        declared_sha256=request.headers.get("X-Content-SHA256", ""),
+        partition_id=g.device.property_id,
+        device_id=g.device.id,
+        now=server_now(),
+        max_bytes=max_bytes,
+    )
+    return jsonify(id=str(attachment_id), stored=True), 201 if created else 200
+
+
+@bp.route("/problems")
+@roles_allowed(*REVIEWERS)
+def problems():
+    """What sync refused or flagged at this property, newest first."""
+    property_id = g.property.id if g.property else None
+    rejections = db.session.execute(
+        select(rejection)
+        .where(rejection.c.partition_id == property_id)
+        .order_by(rejection.c.received_at.desc())
+        .limit(200)
+    ).all()
+    flags = db.session.execute(
+        select(flag)
+        .where((flag.c.partition_id == property_id) & flag.c.resolved_at.is_(None))
+        .order_by(flag.c.created_at.desc())
+        .limit(200)
+    ).all()
+    missing = missing_attachments(db.session, property_id)
+    user_ids = {row.user_id for row in [*rejections, *flags] if row.user_id is not None}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    return render_page(
+        "syncapi/problems.html",
+        "content",
+        rejections=rejections,
+        flags=flags,
+        missing=missing,
+        users=users,
+        reason_labels=REASON_LABELS,
+    )

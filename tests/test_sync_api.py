@@ -1,0 +1,247 @@
+"""The sync endpoints over HTTP: device tokens, push, pull, uploads, and bad input."""
+
+import hashlib
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from app.demo import create_demo
+from app.extensions import db
+from app.models import Device
+from tests import sync_kinds
+from tests.conftest import AuthActions, _empty_postgres, make_test_app
+from tests.test_admin import table_contents
+
+# The smallest files of each type: their first bytes are what the server checks.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def sync_app(database_url, tmp_path):
+    """The app with the engine's test kinds registered, as jobs will register theirs."""
+    app = make_test_app(
+        database_url,
+        SYNC_REGISTRY=sync_kinds.build_registry(),
+        KEFU_ATTACHMENT_DIR=str(tmp_path / "attachments"),
+        KEFU_MAX_ATTACHMENT_BYTES=1024,
+    )
+    with app.app_context():
+        sync_kinds.Base.metadata.create_all(db.engine)
+        create_demo()
+    yield app
+    if database_url.startswith("postgresql"):
+        _empty_postgres(app)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class Tablet:
+    """A signed-in device with its sync token, speaking the protocol over HTTP."""
+
+    def __init__(self, app, username="floor1"):
+        self.client = app.test_client()
+        self.device_id = uuid.uuid4()
+        self.client_id = uuid.uuid4()
+        self.auth = AuthActions(self.client)
+        assert self.auth.login(username, device_id=self.device_id).status_code == 302
+        reply = self.auth.post("/sync/token")
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        self.token = reply.get_json()["token"]
+        self.next_id = 1
+        self.cursor = None
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def note(self, text="大堂灯不亮", **extra):
+        mutation = {
+            "id": self.next_id,
+            "name": "note.create@1",
+            "args": {"id": str(uuid.uuid4()), "text": text, **extra},
+            "device_time": datetime.now(UTC).isoformat(),
+        }
+        self.next_id += 1
+        return mutation
+
+    def push(self, *mutations, **overrides):
+        body = {
+            "client_id": str(self.client_id),
+            "schema_version": 1,
+            "mutations": list(mutations),
+            **overrides,
+        }
+        return self.client.post("/sync/push", json=body, headers=self.headers)
+
+    def pull(self):
+        reply = self.client.post(
+            "/sync/pull",
+            json={"client_id": str(self.client_id), "cursor": self.cursor},
+            headers=self.headers,
+        )
+        self.cursor = reply.get_json().get("cursor", self.cursor)
+        return reply
+
+    def upload(self, attachment_id, content, content_type="image/jpeg", sha256=None):
+        return self.client.put(
+            f"/sync/attachments/{attachment_id}",
+            data=content,
+            content_type=content_type,
+            headers={
+                **self.headers,
+                "X-Content-SHA256": sha256 or hashlib.sha256(content).hexdigest(),
+            },
+        )
+
+
+def test_a_device_token_needs_a_signed_in_device(sync_app):
+    client = sync_app.test_client()
+    AuthActions(client).login("floor1")
+    reply = AuthActions(client).post("/sync/token")
+    assert reply.status_code == 409
+    assert AuthActions(sync_app.test_client()).post("/sync/token").status_code == 302
+
+
+def test_push_then_pull_over_http(sync_app):
+    tablet = Tablet(sync_app)
+    reply = tablet.push(tablet.note("一"), tablet.note("二"))
+    assert reply.status_code == 200
+    assert reply.get_json()["last_mutation_id"] == 2
+    pulled = tablet.pull().get_json()
+    assert sorted(c["data"]["text"] for c in pulled["changes"]) == ["一", "二"]
+    assert pulled["last_mutation_id"] == 2
+
+
+def test_a_revoked_or_unknown_token_gets_401_with_a_message(sync_app):
+    tablet = Tablet(sync_app)
+    with sync_app.app_context():
+        db.session.get(Device, tablet.device_id).revoked_at = datetime.now(UTC)
+        db.session.commit()
+    reply = tablet.push(tablet.note())
+    assert reply.status_code == 401
+    assert reply.get_json()["error"] == "device_revoked"
+    assert "此设备已停用" in reply.get_json()["message"]
+    tablet.token = "made-up"
+    assert tablet.pull().get_json()["error"] == "unknown_token"
+
+
+def test_a_new_token_replaces_the_old_one(sync_app):
+    tablet = Tablet(sync_app)
+    old = tablet.token
+    tablet.token = tablet.auth.post("/sync/token").get_json()["token"]
+    assert tablet.push(tablet.note()).status_code == 200
+    tablet.token = old
+    assert tablet.push(tablet.note()).status_code == 401
+
+
+def test_bad_input_gets_a_clear_4xx_json_error_and_changes_nothing(sync_app):
+    tablet = Tablet(sync_app)
+    other = Tablet(sync_app, "floor1")
+    assert other.push(other.note()).status_code == 200
+    before = table_contents(sync_app)
+    bad_requests = {
+        "malformed JSON": lambda: tablet.client.post(
+            "/sync/push", data="{not json", content_type="application/json", headers=tablet.headers
+        ),
+        "wrong types": lambda: tablet.push(tablet.note(), schema_version="one"),
+        "mutation id not a number": lambda: tablet.push({**tablet.note(), "id": "7"}),
+        "unknown mutation": lambda: tablet.push({**tablet.note(), "name": "note.delete@1"}),
+        "an id gap": lambda: tablet.push({**tablet.note(), "id": 5}),
+        "another device's client id": lambda: tablet.push(
+            tablet.note(), client_id=str(other.client_id)
+        ),
+        "batch over the limit": lambda: tablet.push(*[tablet.note() for _ in range(501)]),
+        "a bad cursor": lambda: tablet.client.post(
+            "/sync/pull",
+            json={"client_id": str(tablet.client_id), "cursor": "x"},
+            headers=tablet.headers,
+        ),
+        "no token": lambda: tablet.client.post("/sync/push", json={}),
+        "photo too large": lambda: tablet.upload(uuid.uuid4(), JPEG + b"\x00" * 2048),
+        "photo of the wrong type": lambda: tablet.upload(uuid.uuid4(), b"GIF89a" + b"\x00" * 20),
+        "photo declared as another type": lambda: tablet.upload(uuid.uuid4(), PNG),
+        "photo with the wrong hash": lambda: tablet.upload(uuid.uuid4(), JPEG, sha256="0" * 64),
+    }
+    for what, send in bad_requests.items():
+        tablet.next_id = 1
+        reply = send()
+        assert 400 <= reply.status_code < 500, (what, reply.status_code)
+        body = reply.get_json()
+        assert body["error"] and body["message"], what
+        assert table_contents(sync_app) == before, what
+
+
+def test_a_gap_says_where_to_resume(sync_app):
+    tablet = Tablet(sync_app)
+    tablet.push(tablet.note())
+    tablet.next_id = 4
+    reply = tablet.push(tablet.note())
+    assert reply.status_code == 409
+    assert reply.get_json()["resume_from"] == 2
+
+
+def test_a_busy_database_answers_503_with_retry_after_and_applies_nothing(sync_app, database_url):
+    tablet = Tablet(sync_app)
+    with sync_app.app_context():
+        if database_url.startswith("sqlite"):
+            blocker = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+            blocker.execute("BEGIN IMMEDIATE")
+            engine_options = {"connect_args": {"timeout": 0.2}}
+        else:
+            blocker = db.engine.raw_connection()
+            blocker.cursor().execute("BEGIN; LOCK TABLE sync_client IN ACCESS EXCLUSIVE MODE")
+            engine_options = {"connect_args": {"options": "-c lock_timeout=200"}}
+    busy_app = make_test_app(
+        database_url,
+        SYNC_REGISTRY=sync_app.config["SYNC_REGISTRY"],
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options,
+    )
+    tablet.client = busy_app.test_client()
+    try:
+        reply = tablet.push(tablet.note())
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert reply.status_code == 503
+    assert reply.headers["Retry-After"] == "5"
+    with busy_app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM test_note")).scalar() == 0
+        db.engine.dispose()
+
+
+def test_photos_are_stored_once_and_the_office_sees_those_still_on_a_device(sync_app):
+    tablet = Tablet(sync_app)
+    arrived, pending = uuid.uuid4(), uuid.uuid4()
+    assert tablet.upload(arrived, JPEG).status_code == 201
+    assert tablet.upload(arrived, JPEG).status_code == 200
+    assert tablet.upload(arrived, JPEG + b"\x00").status_code == 409
+    reply = tablet.push(tablet.note("有照片", photo_ids=[str(arrived), str(pending)]))
+    assert reply.get_json()["results"][0]["status"] == "applied"
+    office = sync_app.test_client()
+    AuthActions(office).login("office1")
+    page = office.get("/sync/problems").get_data(as_text=True)
+    assert str(pending)[:8] in page and str(arrived)[:8] not in page
+    assert tablet.upload(pending, PNG, content_type="image/png").status_code == 201
+    assert str(pending)[:8] not in office.get("/sync/problems").get_data(as_text=True)
+
+
+def test_the_office_sees_refused_changes_with_their_reason(sync_app):
+    tablet = Tablet(sync_app)
+    refused = tablet.note("")
+    reply = tablet.push(refused, tablet.note("ok"))
+    assert [r["status"] for r in reply.get_json()["results"]] == ["rejected", "applied"]
+    office = sync_app.test_client()
+    AuthActions(office).login("office1")
+    page = office.get("/sync/problems").get_data(as_text=True)
+    assert "note.create@1" in page
+    assert refused["args"]["id"] in page
+    with sync_app.app_context():
+        assert (
+            db.session.execute(select(text("count(*)")).select_from(text("test_note"))).scalar()
+            == 1
+        )
