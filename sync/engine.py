@@ -239,8 +239,7 @@ def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime
     """The changes in the device's scope since its cursor, and a new cursor."""
     request = protocol.load(protocol.PullSchema(), body)
     position = protocol.parse_cursor(request["cursor"])
-    if request["cursor"] and position is None:
-        raise ProtocolError(400, "invalid_cursor", "This cursor was not made by this server.")
+    scopes = registry.scopes_for(actor)
     try:
         if expire_due(session, actor.property_id, now):
             session.commit()
@@ -248,16 +247,17 @@ def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime
         # committed, because writers take versions in order under the partition's lock.
         version, horizon = current_version(session, actor.property_id)
         last = _client_row(session, request["client_id"], actor, now)
+        # Another property, other scopes (a new role), deletions forgotten, or a cursor
+        # from the future (a restored database): the device starts over from a snapshot.
         stale = position is not None and (
-            position[0] != actor.property_id or position[1] < horizon or position[1] > version
+            position[0] != actor.property_id
+            or position[2] != protocol.scope_fingerprint(scopes)
+            or position[1] < horizon
+            or position[1] > version
         )
         reset = position is None or stale
         changes = _changes_in_scope(
-            session,
-            registry.scopes_for(actor),
-            actor.property_id,
-            version,
-            since=None if reset else position[1],
+            session, scopes, actor.property_id, version, since=None if reset else position[1]
         )
         session.execute(
             update(client).where(client.c.id == request["client_id"]).values(last_pull_at=now)
@@ -270,7 +270,7 @@ def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime
         session.rollback()
         raise TransientError(str(error)) from error
     return {
-        "cursor": protocol.format_cursor(actor.property_id, version),
+        "cursor": protocol.format_cursor(actor.property_id, version, scopes),
         "last_mutation_id": last,
         "reset": reset,
         "must_refetch": stale,

@@ -1,5 +1,7 @@
 """The request bodies of push and pull, validated before the database is touched."""
 
+import hashlib
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from sync.errors import ProtocolError
@@ -29,7 +31,7 @@ class PullSchema(Schema):
         unknown = EXCLUDE
 
     client_id = fields.UUID(required=True)
-    # Opaque to the device: "<property>.<version>", or null for a first pull.
+    # Opaque to the device: "<property>.<version>.<scopes>", or null for a first pull.
     cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
 
@@ -51,15 +53,23 @@ def load(schema: Schema, body) -> dict:
         ) from error
 
 
-def parse_cursor(cursor: str | None) -> tuple[int, int] | None:
-    """(property id, version) of a cursor, or None when it is absent or not ours."""
+def scope_fingerprint(scopes) -> str:
+    """A short digest of a device's scopes: a cursor is only good for the scopes it was made for."""
+    return hashlib.sha256("\n".join(sorted(scopes)).encode()).hexdigest()[:8]
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, int, str] | None:
+    """(property id, version, scope fingerprint) of a cursor; None when absent.
+
+    Raises ProtocolError for a cursor this server did not make.
+    """
     if not cursor:
         return None
-    head, _, tail = cursor.partition(".")
-    if not (head.isdigit() and tail.isdigit()):
-        return None
-    return int(head), int(tail)
+    parts = cursor.split(".")
+    if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+        raise ProtocolError(400, "invalid_cursor", "This cursor was not made by this server.")
+    return int(parts[0]), int(parts[1]), parts[2]
 
 
-def format_cursor(partition_id: int, version: int) -> str:
-    return f"{partition_id}.{version}"
+def format_cursor(partition_id: int, version: int, scopes) -> str:
+    return f"{partition_id}.{version}.{scope_fingerprint(scopes)}"

@@ -245,3 +245,21 @@ def test_the_office_sees_refused_changes_with_their_reason(sync_app):
             db.session.execute(select(text("count(*)")).select_from(text("test_note"))).scalar()
             == 1
         )
+
+
+def test_compacting_forgets_old_deletions_and_old_cursors_refetch(sync_app):
+    tablet = Tablet(sync_app)
+    tablet.push(tablet.note("旧"))
+    tablet.pull()
+    with sync_app.app_context():
+        db.session.delete(db.session.scalars(select(sync_kinds.Note)).one())
+        db.session.commit()
+        db.session.execute(
+            text("UPDATE sync_change SET changed_at = :old WHERE deleted = 1"),
+            {"old": datetime(2020, 1, 1)},
+        )
+        db.session.commit()
+    result = sync_app.test_cli_runner().invoke(args=["sync", "compact", "--days", "30"])
+    assert "1 old deletions purged" in result.output
+    reply = tablet.pull().get_json()
+    assert reply["must_refetch"] and reply["changes"] == []

@@ -419,3 +419,15 @@ def test_bad_envelopes_are_refused_before_anything_changes(world):
         assert 400 <= refused.value.status < 500
     assert world.count(sync.tables.client) == 0
     assert world.count(Note) == 0
+
+
+def test_a_device_whose_role_changes_gets_a_fresh_snapshot_of_its_new_scope(world):
+    world.add(Pass(property_id=PROPERTY, holder="王五", valid_until=T0 + timedelta(days=3)))
+    tablet = Device(world, FLOOR, 7)
+    tablet.push(note(tablet))
+    tablet.pull()
+    assert {k[0] for k in tablet.data} == {"note"}
+    tablet.actor = Actor(tablet.actor.device_id, 7, GUARD, PROPERTY)
+    reply = tablet.pull()
+    assert reply["must_refetch"]
+    assert {k[0] for k in tablet.data} == {"note", "pass"}

@@ -13,7 +13,7 @@ from sync.attachments import FolderStore
 from sync.changes import track_changes
 from sync.registry import Registry
 
-bp = Blueprint("syncapi", __name__, url_prefix="/sync")
+bp = Blueprint("syncapi", __name__, url_prefix="/sync", cli_group="sync")
 
 #: The app's registry: each job's blueprint registers its mutations, kinds and scopes here.
 registry = Registry()
@@ -47,4 +47,4 @@ def init_app(app: Flask) -> None:
         _tracking_installed = True
 
 
-from app.syncapi import routes  # noqa: E402,F401
+from app.syncapi import commands, routes  # noqa: E402,F401
