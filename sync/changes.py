@@ -61,8 +61,13 @@ def naive_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def write_record(session: Session, registry: Registry, record, now: datetime) -> None:
-    """Log the record's current state in each of its scopes; tombstone the scopes it left."""
+def write_record(
+    session: Session, registry: Registry, record, now: datetime, is_new: bool = False
+) -> None:
+    """Log the record's current state in each of its scopes; tombstone the scopes it left.
+
+    A new record has left no scope, so it skips the look for scopes to tombstone.
+    """
     kind = registry.kind_of_model(type(record))
     partition_id = kind.partition(record)
     record_id = str(session.identity_key(instance=record)[1][0])
@@ -97,7 +102,8 @@ def write_record(session: Session, registry: Registry, record, now: datetime) ->
             },
         )
         session.execute(statement, rows)
-    _tombstone(session, partition_id, kind.name, record_id, version, now, keep=scopes)
+    if not is_new:
+        _tombstone(session, partition_id, kind.name, record_id, version, now, keep=scopes)
 
 
 def _tombstone(session, partition_id, kind_name, record_id, version, now, keep=()) -> None:
@@ -170,12 +176,12 @@ def track_changes(session_target, registry_of, clock) -> None:
     def after_flush(session: Session, flush_context) -> None:
         registry = registry_of()
         now = clock()
-        for record in list(session.new) + list(session.dirty):
-            if registry.kind_of_model(type(record)) is None:
-                continue
-            if record in session.dirty and not session.is_modified(record):
-                continue
-            write_record(session, registry, record, now)
+        for record in session.new:
+            if registry.kind_of_model(type(record)) is not None:
+                write_record(session, registry, record, now, is_new=True)
+        for record in session.dirty:
+            if registry.kind_of_model(type(record)) is not None and session.is_modified(record):
+                write_record(session, registry, record, now)
         for record in list(session.deleted):
             if registry.kind_of_model(type(record)) is not None:
                 delete_record(session, registry, record, now)
