@@ -1,0 +1,463 @@
+"""Sync throughput: many devices push patrol results through the real endpoints, then pull.
+
+    .venv/bin/python bench/sync_bench.py [--postgres-url URL] [--mutations 50000]
+                                         [--devices 50] [--batch 100] [--profile]
+
+Without a PostgreSQL URL (``--postgres-url`` or ``KEFU_BENCH_POSTGRES_URL``) only SQLite
+runs. Each database is fresh: a temporary SQLite file, or a throwaway database created on
+the PostgreSQL server and dropped at the end. See bench/README.md for what it prints.
+"""
+
+import argparse
+import contextlib
+import cProfile
+import json
+import os
+import pstats
+import resource
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask_migrate import upgrade
+from marshmallow import Schema, fields, validate
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Uuid,
+    create_engine,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app import create_app
+from app.access import hash_token
+from app.demo import create_demo
+from app.extensions import db
+from app.models import Area, Building, Device, Floor, Property, User
+from sync.engine import MutationContext
+from sync.merge import insert_device_record
+from sync.registry import Actor, RecordKind, Registry
+
+DEVICES_PER_ROUND = 10  # The 10k pull: one round's results, made by 10 devices.
+ITEMS = ["消防通道", "照明", "门禁", "地面清洁", "垃圾桶", "空调出风口", "电梯厅", "卫生间"]
+RESULTS = ["ok", "ok", "ok", "problem", "na"]
+FLOOR_STAFF = "floor_staff"
+TARGET_PUSH_PER_S = 5000
+TARGET_BULK_RATIO = 0.15
+TARGET_PULL_10K_MS = 300
+
+
+# --- The bench's own record kind: a patrol item result, made on a device ---------------
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={"ix": "ix_%(column_0_label)s"})
+
+
+class PatrolItemResult(Base):
+    """One checked item of a patrol round: a device-made record under the device's UUID."""
+
+    __tablename__ = "bench_patrol_item_result"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    property_id: Mapped[int] = mapped_column(Integer, index=True)
+    area_id: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(80))
+    result: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int] = mapped_column(Integer, index=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    device_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The baseline's copy: same columns and indexes, written with one bulk INSERT.
+bulk_table = PatrolItemResult.__table__.to_metadata(
+    Base.metadata, name="bench_patrol_item_result_bulk"
+)
+
+
+class RecordItemArgs(Schema):
+    id = fields.UUID(required=True)
+    area_id = fields.Integer(required=True, strict=True)
+    item = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    result = fields.String(required=True, validate=validate.OneOf(["ok", "problem", "na"]))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+def build_registry(areas_of_device: dict[uuid.UUID, list[int]]) -> Registry:
+    """The patrol kind: each result is in the scope of its area (``round:<area id>``).
+
+    Devices follow the rounds ``areas_of_device`` assigns them: a device of a round pulls
+    the results of everyone who walks that round.
+    """
+    registry = Registry()
+    registry.kind(
+        RecordKind(
+            "patrol_item_result",
+            PatrolItemResult,
+            serialize=lambda r: {
+                "area_id": r.area_id,
+                "item": r.item,
+                "result": r.result,
+                "note": r.note,
+                "created_by_id": r.created_by_id,
+                "device_id": str(r.device_id),
+                "device_time": r.device_time.isoformat(),
+            },
+            scopes=lambda r: {f"round:{r.area_id}"},
+            partition=lambda r: r.property_id,
+        )
+    )
+
+    @registry.scope_rule
+    def rounds_followed(actor: Actor):
+        if actor.role != FLOOR_STAFF:
+            return set()
+        return {f"round:{area_id}" for area_id in areas_of_device.get(actor.device_id, ())}
+
+    @registry.mutation("patrol.record_item@1", RecordItemArgs, roles={FLOOR_STAFF})
+    def record_item(context: MutationContext, args):
+        insert_device_record(
+            context,
+            PatrolItemResult,
+            args["id"],
+            {
+                "property_id": context.actor.property_id,
+                "area_id": args["area_id"],
+                "item": args["item"],
+                "result": args["result"],
+                "note": args["note"],
+            },
+        )
+
+    return registry
+
+
+# --- Fresh databases ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, server_url: str | None, folder: str) -> Iterator[str]:
+    """The URL of an empty database of this run's own, removed afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder}/bench.sqlite3"
+        return
+    name = f"kefu_bench_{uuid.uuid4().hex[:12]}"
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+# --- The workload ------------------------------------------------------------------------
+
+
+@dataclass
+class BenchDevice:
+    id: uuid.UUID
+    token: str
+    areas: list[int]
+    client_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    bodies: list[bytes] = field(default_factory=list)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_workload(devices, property_id, user_id, per_device, batch, received_at):
+    """Each device's push bodies (JSON, built before timing) and the same rows for the bulk."""
+    rows = []
+    start = datetime.now(UTC) - timedelta(hours=1)
+    for index, device in enumerate(devices):
+        area_id = device.areas[0]
+        mutations = []
+        for n in range(per_device[index]):
+            record_id = uuid.uuid4()
+            device_time = start + timedelta(milliseconds=n * 50 + index)
+            args = {
+                "id": str(record_id),
+                "area_id": area_id,
+                "item": ITEMS[n % len(ITEMS)],
+                "result": RESULTS[n % len(RESULTS)],
+                "note": "" if n % 7 else f"第{n}项需要复查",
+            }
+            mutations.append(
+                {
+                    "id": n + 1,
+                    "name": "patrol.record_item@1",
+                    "args": args,
+                    "device_time": device_time.isoformat(),
+                }
+            )
+            rows.append(
+                {
+                    **args,
+                    "id": record_id,
+                    "property_id": property_id,
+                    "created_by_id": user_id,
+                    "device_id": device.id,
+                    "device_time": device_time,
+                    "received_at": received_at,
+                }
+            )
+        for first in range(0, len(mutations), batch):
+            body = {
+                "client_id": str(device.client_id),
+                "schema_version": 1,
+                "mutations": mutations[first : first + batch],
+            }
+            device.bodies.append(json.dumps(body).encode())
+    return rows
+
+
+def add_devices(user_id, property_id, areas_of_device, specs) -> list[BenchDevice]:
+    """Devices bound to floor1 at the demo property, each with a known token."""
+    made = []
+    for areas in specs:
+        device = BenchDevice(uuid.uuid4(), secrets.token_urlsafe(32), areas)
+        db.session.add(
+            Device(
+                id=device.id,
+                user_id=user_id,
+                property_id=property_id,
+                user_agent="sync-bench",
+                token_hash=hash_token(device.token),
+            )
+        )
+        areas_of_device[device.id] = areas
+        made.append(device)
+    db.session.commit()
+    return made
+
+
+def pull_once(client, device: BenchDevice, expected: int) -> float:
+    """Seconds for one first pull (cursor null) under a new client id; checks the count."""
+    body = json.dumps({"client_id": str(uuid.uuid4()), "cursor": None}).encode()
+    began = time.perf_counter()
+    reply = client.post(
+        "/sync/pull", data=body, content_type="application/json", headers=device.headers
+    )
+    elapsed = time.perf_counter() - began
+    if reply.status_code != 200:
+        raise SystemExit(f"pull failed: {reply.status_code} {reply.get_data(as_text=True)}")
+    got = len(reply.get_json()["changes"])
+    if got != expected:
+        raise SystemExit(f"pull returned {got} changes, expected {expected}")
+    return elapsed
+
+
+def progress(db_name: str, message: str) -> None:
+    print(f"[{db_name}] {message}", flush=True)
+
+
+def run(db_name: str, url: str, folder: str, args) -> str:
+    """Run the whole bench on one fresh database; returns its RESULT line."""
+    say = lambda message: progress(db_name, message)  # noqa: E731
+    areas_of_device: dict[uuid.UUID, list[int]] = {}
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "sync-bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SYNC_REGISTRY": build_registry(areas_of_device),
+            "KEFU_ATTACHMENT_DIR": f"{folder}/attachments",
+        }
+    )
+    devices_n, total = args.devices, args.mutations
+    per_device = [total // devices_n + (i < total % devices_n) for i in range(devices_n)]
+    with app.app_context():
+        began = time.perf_counter()
+        upgrade()
+        Base.metadata.create_all(db.engine)
+        create_demo()
+        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
+        user = db.session.scalar(select(User).where(User.username == "floor1"))
+        property_id, user_id = prop.id, user.id
+        area_ids = list(
+            db.session.scalars(
+                select(Area.id)
+                .join(Floor)
+                .join(Building)
+                .where(Building.property_id == property_id)
+                .order_by(Area.id)
+            )
+        )
+        # Devices 0-9 walk the first round (area), 10-19 the second, and so on.
+        rounds = [area_ids[(i // DEVICES_PER_ROUND) % len(area_ids)] for i in range(devices_n)]
+        pushers = add_devices(user_id, property_id, areas_of_device, [[a] for a in rounds])
+        puller_10k = add_devices(user_id, property_id, areas_of_device, [[rounds[0]]])[0]
+        puller_all = add_devices(user_id, property_id, areas_of_device, [sorted(set(rounds))])[0]
+        received_at = datetime.now(UTC)
+        rows = make_workload(pushers, property_id, user_id, per_device, args.batch, received_at)
+        expected_10k = sum(n for n, a in zip(per_device, rounds, strict=True) if a == rounds[0])
+        db.session.remove()
+        say(
+            f"fresh database migrated, demo data, {devices_n} devices, {total} mutations "
+            f"in batches of {args.batch} ready ({time.perf_counter() - began:.1f}s)"
+        )
+
+    # Push: devices take turns, one batch each, as tablets coming back online would.
+    client = app.test_client()
+    rounds_of_batches = max(len(d.bodies) for d in pushers)
+    profiler = cProfile.Profile() if args.profile else None
+    pushed = applied = reported = 0
+    began = last_report = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    for batch_no in range(rounds_of_batches):
+        for device in pushers:
+            if batch_no >= len(device.bodies):
+                continue
+            reply = client.post(
+                "/sync/push",
+                data=device.bodies[batch_no],
+                content_type="application/json",
+                headers=device.headers,
+            )
+            if reply.status_code != 200:
+                raise SystemExit(f"push failed: {reply.status_code} {reply.get_data(as_text=True)}")
+            results = reply.get_json()["results"]
+            pushed += len(results)
+            applied += sum(1 for r in results if r["status"] == "applied")
+        now = time.perf_counter()
+        say(
+            f"pushed {pushed}/{total} mutations: these {pushed - reported} at "
+            f"{(pushed - reported) / (now - last_report):,.0f}/s, "
+            f"{pushed / (now - began):,.0f}/s so far"
+        )
+        reported, last_report = pushed, now
+    push_seconds = time.perf_counter() - began
+    if profiler:
+        profiler.disable()
+    push_per_s = total / push_seconds
+    if applied != total:
+        raise SystemExit(f"only {applied} of {total} mutations were applied")
+
+    with app.app_context():
+        stored = db.session.scalar(select(func.count()).select_from(PatrolItemResult))
+        if stored != total:
+            raise SystemExit(f"the table holds {stored} rows, expected {total}")
+        say(f"push: {total} mutations in {push_seconds:.2f}s = {push_per_s:,.0f}/s; {stored} rows")
+
+        # Baseline: the same rows, one bulk INSERT in one transaction.
+        db.session.remove()
+        began = time.perf_counter()
+        db.session.execute(insert(bulk_table), rows)
+        db.session.commit()
+        bulk_seconds = time.perf_counter() - began
+        bulk_per_s = total / bulk_seconds
+        stored = db.session.scalar(select(func.count()).select_from(bulk_table))
+        if stored != total:
+            raise SystemExit(f"the bulk table holds {stored} rows, expected {total}")
+        db.session.remove()
+    bulk_ratio = push_per_s / bulk_per_s
+    say(f"bulk insert: {total} rows in {bulk_seconds:.2f}s = {bulk_per_s:,.0f}/s")
+    say(f"push / bulk = {bulk_ratio:.3f}")
+
+    # Pull: a fresh device of the first round gets its snapshot; three times, new client ids.
+    pulls = [pull_once(client, puller_10k, expected_10k) for _ in range(3)]
+    pull_10k_ms = statistics.median(pulls) * 1000
+    say(
+        f"pull of {expected_10k} changes (cursor null): "
+        + ", ".join(f"{s * 1000:.0f}" for s in pulls)
+        + f" ms; median {pull_10k_ms:.0f} ms"
+    )
+    pull_all_ms = pull_once(client, puller_all, total) * 1000
+    say(f"pull of all {total} changes into a fresh device: {pull_all_ms:.0f} ms")
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    targets = [
+        ("push >= 5000/s", push_per_s >= TARGET_PUSH_PER_S),
+        ("push >= 0.15 of bulk", bulk_ratio >= TARGET_BULK_RATIO),
+        ("pull 10k <= 300 ms", pull_10k_ms <= TARGET_PULL_10K_MS),
+    ]
+    say("targets: " + "; ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in targets))
+    if profiler:
+        say("profile of the pushes (cProfile, top 30 by cumulative time):")
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(30)
+    return (
+        f"RESULT db={db_name} push_per_s={push_per_s:.0f} bulk_ratio={bulk_ratio:.3f} "
+        f"pull_10k_ms={pull_10k_ms:.0f} peak_rss_mb={peak_rss_mb:.0f}"
+    )
+
+
+def run_one(db_name: str, args) -> str:
+    with (
+        tempfile.TemporaryDirectory(prefix="kefu-bench-") as folder,
+        fresh_database(db_name, args.postgres_url, folder) as url,
+    ):
+        return run(db_name, url, folder, args)
+
+
+def main() -> int:
+    # A stopped run still removes its temporary files and drops its PostgreSQL database.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("KEFU_BENCH_POSTGRES_URL"),
+        help="a PostgreSQL server URL (a throwaway database is created on it); "
+        "default $KEFU_BENCH_POSTGRES_URL; without it, SQLite only",
+    )
+    parser.add_argument("--mutations", type=int, default=50_000)
+    parser.add_argument("--devices", type=int, default=50)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--profile", action="store_true", help="cProfile the pushes")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.mutations < args.devices or args.devices < 1 or args.batch < 1:
+        parser.error("need at least one device, one mutation per device and a batch of 1+")
+
+    if args.only:
+        print(run_one(args.only, args), flush=True)
+        return 0
+    if not args.postgres_url:
+        print(run_one("sqlite", args), flush=True)
+        return 0
+    # Two databases: each in a process of its own, so that peak RSS is its own; both
+    # RESULT lines come last, SQLite first.
+    results, failed = [], False
+    for db_name in ("sqlite", "postgresql"):
+        command = [sys.executable, os.path.abspath(__file__), *sys.argv[1:], "--only", db_name]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+            for line in child.stdout:
+                if line.startswith("RESULT "):
+                    results.append(line.rstrip("\n"))
+                else:
+                    print(line, end="", flush=True)
+        if child.returncode != 0:
+            print(f"[{db_name}] failed with exit status {child.returncode}", flush=True)
+            failed = True
+    for line in results:
+        print(line, flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
