@@ -8,8 +8,9 @@ same transaction; nobody has to remember to.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,11 +18,56 @@ from sync.registry import Registry
 from sync.tables import change, partition
 
 VERSIONS_KEY = "sync_versions"
+TOMBSTONE_VALUES = {"deleted": 1, "data": None, "expires_at": None}
 
 
-def _insert(session: Session, table):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+@cache
+def _statements(dialect: str) -> dict:
+    """The engine's hot statements, built once per dialect: building them costs more
+    than running them."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    bump = (
+        insert(partition)
+        .values(id=bindparam("partition_id"), version=1, horizon=0)
+        .on_conflict_do_update(
+            index_elements=[partition.c.id], set_={"version": partition.c.version + 1}
+        )
+        .returning(partition.c.version)
+    )
+    upsert = insert(change)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["partition_id", "scope", "kind", "record_id"],
+        set_={
+            "version": upsert.excluded.version,
+            "deleted": 0,
+            "data": upsert.excluded.data,
+            "expires_at": upsert.excluded.expires_at,
+            "changed_at": upsert.excluded.changed_at,
+        },
+    )
+    same_record = (
+        (change.c.partition_id == bindparam("p_id"))
+        & (change.c.kind == bindparam("p_kind"))
+        & (change.c.record_id == bindparam("p_record"))
+        & (change.c.deleted == 0)
+    )
+    tombstone_values = {
+        **TOMBSTONE_VALUES,
+        "version": bindparam("p_version"),
+        "changed_at": bindparam("p_now"),
+    }
+    return {
+        "bump": bump,
+        "upsert": upsert,
+        "tombstone_all": update(change).where(same_record).values(tombstone_values),
+        "tombstone_others": update(change)
+        .where(same_record & change.c.scope.not_in(bindparam("p_keep", expanding=True)))
+        .values(tombstone_values),
+    }
+
+
+def statements_for(session: Session) -> dict:
+    return _statements(session.get_bind().dialect.name)
 
 
 def bump_partition(session: Session, partition_id: int) -> int:
@@ -30,15 +76,11 @@ def bump_partition(session: Session, partition_id: int) -> int:
     One version per transaction: later writes in the same transaction reuse it.
     """
     versions = session.info.setdefault(VERSIONS_KEY, {})
-    if partition_id in versions:
-        return versions[partition_id]
-    statement = _insert(session, partition).values(id=partition_id, version=1, horizon=0)
-    statement = statement.on_conflict_do_update(
-        index_elements=[partition.c.id], set_={"version": partition.c.version + 1}
-    ).returning(partition.c.version)
-    version = session.execute(statement).scalar_one()
-    versions[partition_id] = version
-    return version
+    if partition_id not in versions:
+        versions[partition_id] = session.execute(
+            statements_for(session)["bump"], {"partition_id": partition_id}
+        ).scalar_one()
+    return versions[partition_id]
 
 
 def current_version(session: Session, partition_id: int) -> tuple[int, int]:
@@ -49,11 +91,6 @@ def current_version(session: Session, partition_id: int) -> tuple[int, int]:
     return (row.version, row.horizon) if row else (0, 0)
 
 
-def _forget_versions(session: Session, *args) -> None:
-    # A rolled-back (sub)transaction may have taken back the version it bumped.
-    session.info.pop(VERSIONS_KEY, None)
-
-
 def naive_utc(moment: datetime | None) -> datetime | None:
     """The engine's tables hold UTC without a zone, the same on SQLite and PostgreSQL."""
     if moment is None or moment.tzinfo is None:
@@ -61,73 +98,70 @@ def naive_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def write_record(
-    session: Session, registry: Registry, record, now: datetime, is_new: bool = False
-) -> None:
-    """Log the record's current state in each of its scopes; tombstone the scopes it left.
+def _record_id(session: Session, record) -> str:
+    return str(session.identity_key(instance=record)[1][0])
 
-    A new record has left no scope, so it skips the look for scopes to tombstone.
-    """
-    kind = registry.kind_of_model(type(record))
+
+def change_rows(session: Session, kind, record, now: datetime) -> list[dict]:
+    """The change-log rows of a record's current state, one per scope it is in."""
     partition_id = kind.partition(record)
-    record_id = str(session.identity_key(instance=record)[1][0])
     version = bump_partition(session, partition_id)
-    scopes = set(kind.scopes(record))
-    expires = naive_utc(kind.expires(record))
+    record_id = _record_id(session, record)
     data = kind.serialize(record)
-    if scopes:
-        rows = [
-            {
-                "partition_id": partition_id,
-                "scope": scope,
-                "kind": kind.name,
-                "record_id": record_id,
-                "version": version,
-                "deleted": 0,
-                "data": data,
-                "expires_at": expires,
-                "changed_at": now,
-            }
-            for scope in sorted(scopes)
-        ]
-        statement = _insert(session, change)
-        statement = statement.on_conflict_do_update(
-            index_elements=["partition_id", "scope", "kind", "record_id"],
-            set_={
-                "version": statement.excluded.version,
-                "deleted": 0,
-                "data": statement.excluded.data,
-                "expires_at": statement.excluded.expires_at,
-                "changed_at": statement.excluded.changed_at,
-            },
-        )
-        session.execute(statement, rows)
-    if not is_new:
-        _tombstone(session, partition_id, kind.name, record_id, version, now, keep=scopes)
+    expires = naive_utc(kind.expires(record))
+    return [
+        {
+            "partition_id": partition_id,
+            "scope": scope,
+            "kind": kind.name,
+            "record_id": record_id,
+            "version": version,
+            "deleted": 0,
+            "data": data,
+            "expires_at": expires,
+            "changed_at": now,
+        }
+        for scope in sorted(set(kind.scopes(record)))
+    ]
 
 
-def _tombstone(session, partition_id, kind_name, record_id, version, now, keep=()) -> None:
-    condition = (
-        (change.c.partition_id == partition_id)
-        & (change.c.kind == kind_name)
-        & (change.c.record_id == record_id)
-        & (change.c.deleted == 0)
-    )
-    if keep:
-        condition &= change.c.scope.not_in(sorted(keep))
-    session.execute(
-        update(change)
-        .where(condition)
-        .values(version=version, deleted=1, data=None, expires_at=None, changed_at=now)
-    )
-
-
-def delete_record(session: Session, registry: Registry, record, now: datetime) -> None:
-    kind = registry.kind_of_model(type(record))
+def tombstone(session: Session, kind, record, now: datetime, keep=()) -> None:
+    """Mark the record gone from every scope it is in, except those in ``keep``."""
     partition_id = kind.partition(record)
-    record_id = str(session.identity_key(instance=record)[1][0])
-    version = bump_partition(session, partition_id)
-    _tombstone(session, partition_id, kind.name, record_id, version, now)
+    parameters = {
+        "p_id": partition_id,
+        "p_kind": kind.name,
+        "p_record": _record_id(session, record),
+        "p_version": bump_partition(session, partition_id),
+        "p_now": now,
+    }
+    statements = statements_for(session)
+    if keep:
+        session.execute(statements["tombstone_others"], {**parameters, "p_keep": sorted(keep)})
+    else:
+        session.execute(statements["tombstone_all"], parameters)
+
+
+def log_flush(session: Session, registry: Registry, now: datetime) -> None:
+    """Write the change log of everything a flush is about to make permanent."""
+    rows: list[dict] = []
+    for record in session.new:
+        kind = registry.kind_of_model(type(record))
+        if kind is not None:
+            # A new record has left no scope: nothing to tombstone.
+            rows.extend(change_rows(session, kind, record, now))
+    for record in session.dirty:
+        kind = registry.kind_of_model(type(record))
+        if kind is not None and session.is_modified(record):
+            fresh = change_rows(session, kind, record, now)
+            rows.extend(fresh)
+            tombstone(session, kind, record, now, keep={row["scope"] for row in fresh})
+    for record in session.deleted:
+        kind = registry.kind_of_model(type(record))
+        if kind is not None:
+            tombstone(session, kind, record, now)
+    if rows:
+        session.execute(statements_for(session)["upsert"], rows)
 
 
 def expire_due(session: Session, partition_id: int, now: datetime) -> int:
@@ -141,9 +175,7 @@ def expire_due(session: Session, partition_id: int, now: datetime) -> int:
         return 0
     version = bump_partition(session, partition_id)
     result = session.execute(
-        update(change)
-        .where(due)
-        .values(version=version, deleted=1, data=None, expires_at=None, changed_at=now)
+        update(change).where(due).values(version=version, changed_at=now, **TOMBSTONE_VALUES)
     )
     return result.rowcount
 
@@ -165,6 +197,18 @@ def purge_tombstones(session: Session, partition_id: int, older_than: datetime) 
     return session.execute(change.delete().where(old)).rowcount
 
 
+def _forget_versions_after_rollback(session: Session, previous_transaction) -> None:
+    # A rolled-back savepoint may have taken back the version bumped inside it.
+    session.info.pop(VERSIONS_KEY, None)
+
+
+def _forget_versions_at_the_end(session: Session, transaction) -> None:
+    # Only the outermost transaction's end releases the lock the version stands for;
+    # savepoints end inside it.
+    if transaction.parent is None:
+        session.info.pop(VERSIONS_KEY, None)
+
+
 def track_changes(session_target, registry_of, clock) -> None:
     """Log every flushed write of a registered record kind, in the flushing transaction.
 
@@ -174,18 +218,8 @@ def track_changes(session_target, registry_of, clock) -> None:
     """
 
     def after_flush(session: Session, flush_context) -> None:
-        registry = registry_of()
-        now = clock()
-        for record in session.new:
-            if registry.kind_of_model(type(record)) is not None:
-                write_record(session, registry, record, now, is_new=True)
-        for record in session.dirty:
-            if registry.kind_of_model(type(record)) is not None and session.is_modified(record):
-                write_record(session, registry, record, now)
-        for record in list(session.deleted):
-            if registry.kind_of_model(type(record)) is not None:
-                delete_record(session, registry, record, now)
+        log_flush(session, registry_of(), clock())
 
     event.listen(session_target, "after_flush", after_flush)
-    event.listen(session_target, "after_commit", _forget_versions)
-    event.listen(session_target, "after_soft_rollback", _forget_versions)
+    event.listen(session_target, "after_transaction_end", _forget_versions_at_the_end)
+    event.listen(session_target, "after_soft_rollback", _forget_versions_after_rollback)

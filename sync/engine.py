@@ -10,14 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from sync import protocol
 from sync.changes import bump_partition, current_version, expire_due, naive_utc
 from sync.errors import ProtocolError, Rejected, TransientError
-from sync.registry import Actor, Registry
+from sync.registry import Actor, MutationHandler, Registry
 from sync.tables import attachment_ref, change, client, flag, rejection
 
 CLOCK_SKEW_LIMIT = timedelta(hours=24)
@@ -47,6 +47,8 @@ class MutationContext:
     mutation_id: int
     device_time: datetime
     received_at: datetime
+    # True while a whole batch is tried at once: merge helpers skip their look-ups.
+    optimistic: bool = False
     flags: list[dict] = field(default_factory=list)
 
     def flag(self, reason: str, kind: str | None = None, record_id=None, **detail) -> None:
@@ -145,51 +147,103 @@ def _store_rejection(session, actor, client_id, mutation, now, reason, detail) -
     )
 
 
-def _apply_one(session, registry, actor, client_id, mutation, now) -> dict:
+@dataclass
+class _Pending:
+    """A mutation to apply: checked once, applied optimistically or one by one."""
+
+    mutation: dict
+    handler: MutationHandler
+    args: dict | None
+    refusal: Rejected | None
+
+
+def _check(registry: Registry, actor: Actor, mutation: dict) -> _Pending:
     handler = registry.mutations[mutation["name"]]
-    result = {"id": mutation["id"], "status": "applied"}
+    if actor.role not in handler.roles:
+        refusal = Rejected("forbidden", "Your role may not make this change.")
+        return _Pending(mutation, handler, None, refusal)
     try:
-        if actor.role not in handler.roles:
-            raise Rejected("forbidden", "Your role may not make this change.")
-        try:
-            args = handler.schema().load(mutation["args"])
-        except ValidationError as error:
-            raise Rejected("invalid", json.dumps(error.normalized_messages())) from error
-        context = MutationContext(
-            session,
-            registry,
-            actor,
-            client_id,
-            mutation["id"],
-            mutation["device_time"],
-            now.replace(tzinfo=UTC),
-        )
-        if abs(mutation["device_time"] - context.received_at) > CLOCK_SKEW_LIMIT:
-            context.flag("clock_skew", device_time=mutation["device_time"], received_at=now)
+        return _Pending(mutation, handler, handler.schema.load(mutation["args"]), None)
+    except ValidationError as error:
+        refusal = Rejected("invalid", json.dumps(error.normalized_messages()))
+        return _Pending(mutation, handler, None, refusal)
+
+
+def _context(session, registry, actor, client_id, pending: _Pending, now, optimistic):
+    context = MutationContext(
+        session,
+        registry,
+        actor,
+        client_id,
+        pending.mutation["id"],
+        pending.mutation["device_time"],
+        now.replace(tzinfo=UTC),
+        optimistic=optimistic,
+    )
+    if abs(context.device_time - context.received_at) > CLOCK_SKEW_LIMIT:
+        context.flag("clock_skew", device_time=context.device_time, received_at=now)
+    return context
+
+
+def _result(pending: _Pending, context: MutationContext) -> dict:
+    result = {"id": pending.mutation["id"], "status": "applied"}
+    if context.flags:
+        result["flags"] = sorted({f["reason"] for f in context.flags})
+    return result
+
+
+def _apply_together(session, registry, actor, client_id, batch, now) -> list[dict] | None:
+    """Apply a batch in one savepoint and one flush: the common case, fast.
+
+    Handlers insert without looking for an existing record first; anything unusual (a
+    refusal, a repeated id) undoes the whole attempt and returns None.
+    """
+    if any(pending.refusal for pending in batch):
+        return None
+    contexts = [_context(session, registry, actor, client_id, p, now, True) for p in batch]
+    savepoint = session.begin_nested()
+    try:
+        for pending, context in zip(batch, contexts, strict=True):
+            pending.handler.apply(context, dict(pending.args))
+        session.flush()
+        flags = [f for context in contexts for f in context.flags]
+        if flags:
+            session.execute(insert(flag), flags)
+        savepoint.commit()
+    except (Rejected, IntegrityError):
+        savepoint.rollback()
+        return None
+    return [_result(p, c) for p, c in zip(batch, contexts, strict=True)]
+
+
+def _apply_one(session, registry, actor, client_id, pending: _Pending, now) -> dict:
+    """Apply one mutation in its own savepoint; a refusal is stored and reported."""
+    refusal = pending.refusal
+    if refusal is None:
+        context = _context(session, registry, actor, client_id, pending, now, False)
         savepoint = session.begin_nested()
         try:
-            handler.apply(context, args)
+            pending.handler.apply(context, dict(pending.args))
             session.flush()
             if context.flags:
                 session.execute(insert(flag), context.flags)
             savepoint.commit()
-        except Rejected:
+            return _result(pending, context)
+        except Rejected as error:
             savepoint.rollback()
-            raise
+            refusal = error
         except IntegrityError as error:
             savepoint.rollback()
-            raise Rejected("constraint", str(error.orig).splitlines()[0]) from error
-    except Rejected as refusal:
-        _store_rejection(session, actor, client_id, mutation, now, refusal.reason, refusal.message)
-        return {
-            **result,
-            "status": "rejected",
-            "reason": refusal.reason,
-            "message": refusal.message,
-        }
-    if context.flags:
-        result["flags"] = sorted({f["reason"] for f in context.flags})
-    return result
+            refusal = Rejected("constraint", str(error.orig).splitlines()[0])
+    _store_rejection(
+        session, actor, client_id, pending.mutation, now, refusal.reason, refusal.message
+    )
+    return {
+        "id": pending.mutation["id"],
+        "status": "rejected",
+        "reason": refusal.reason,
+        "message": refusal.message,
+    }
 
 
 def push(session: Session, registry: Registry, actor: Actor, body, now: datetime) -> dict:
@@ -198,7 +252,7 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
     ``now`` is the server's time as naive UTC. Raises ProtocolError (nothing applied) or
     TransientError (nothing applied; retry).
     """
-    request = protocol.load(protocol.PushSchema(), body)
+    request = protocol.load(protocol.PUSH, body)
     _validate_envelope(registry, request)
     client_id = request["client_id"]
     try:
@@ -213,13 +267,14 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
                 resume_from=last + 1,
                 last_mutation_id=last,
             )
-        results = []
-        for mutation in mutations:
-            if mutation["id"] <= last:
-                results.append({"id": mutation["id"], "status": "duplicate"})
-                continue
-            results.append(_apply_one(session, registry, actor, client_id, mutation, now))
-            last = mutation["id"]
+        results = [{"id": m["id"], "status": "duplicate"} for m in mutations if m["id"] <= last]
+        batch = [_check(registry, actor, m) for m in mutations if m["id"] > last]
+        applied = _apply_together(session, registry, actor, client_id, batch, now)
+        if applied is None:
+            applied = [_apply_one(session, registry, actor, client_id, p, now) for p in batch]
+        results.extend(applied)
+        if batch:
+            last = batch[-1].mutation["id"]
         session.execute(
             update(client)
             .where(client.c.id == client_id)
@@ -235,9 +290,36 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
     return {"last_mutation_id": last, "results": results}
 
 
-def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime) -> dict:
+@dataclass
+class PullReply:
+    """A pull's answer. Records stay the JSON text they are stored as: decoding and
+    re-encoding ten thousand of them would cost more than the query."""
+
+    cursor: str
+    last_mutation_id: int
+    reset: bool
+    must_refetch: bool
+    # (kind, record id, JSON text of the record, or None for "remove it")
+    changes: list[tuple[str, str, str | None]]
+
+    def to_json(self) -> str:
+        items = []
+        for kind, record_id, data in self.changes:
+            head = f'{{"kind":{json.dumps(kind)},"id":{json.dumps(record_id)},"op":'
+            items.append(head + ('"delete"}' if data is None else f'"put","data":{data}}}'))
+        return (
+            f'{{"cursor":{json.dumps(self.cursor)},"last_mutation_id":{self.last_mutation_id},'
+            f'"reset":{json.dumps(self.reset)},"must_refetch":{json.dumps(self.must_refetch)},'
+            f'"changes":[{",".join(items)}]}}'
+        )
+
+    def to_dict(self) -> dict:
+        return json.loads(self.to_json())
+
+
+def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime) -> PullReply:
     """The changes in the device's scope since its cursor, and a new cursor."""
-    request = protocol.load(protocol.PullSchema(), body)
+    request = protocol.load(protocol.PULL, body)
     position = protocol.parse_cursor(request["cursor"])
     scopes = registry.scopes_for(actor)
     try:
@@ -269,16 +351,16 @@ def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime
     except (OperationalError, DBAPIError) as error:
         session.rollback()
         raise TransientError(str(error)) from error
-    return {
-        "cursor": protocol.format_cursor(actor.property_id, version, scopes),
-        "last_mutation_id": last,
-        "reset": reset,
-        "must_refetch": stale,
-        "changes": changes,
-    }
+    return PullReply(
+        cursor=protocol.format_cursor(actor.property_id, version, scopes),
+        last_mutation_id=last,
+        reset=reset,
+        must_refetch=stale,
+        changes=changes,
+    )
 
 
-def _changes_in_scope(session, scopes, partition_id, version, since) -> list[dict]:
+def _changes_in_scope(session, scopes, partition_id, version, since) -> list[tuple]:
     if not scopes:
         return []
     condition = (
@@ -291,21 +373,18 @@ def _changes_in_scope(session, scopes, partition_id, version, since) -> list[dic
     else:
         condition &= change.c.version > since
     rows = session.execute(
-        select(change.c.kind, change.c.record_id, change.c.version, change.c.deleted, change.c.data)
+        select(change.c.kind, change.c.record_id, change.c.deleted, cast(change.c.data, Text))
         .where(condition)
         .order_by(change.c.version, change.c.deleted.desc())
     )
-    latest: dict[tuple[str, str], Any] = {}
-    for row in rows:
-        key = (row.kind, row.record_id)
-        held = latest.get(key)
-        # A record in two of the device's scopes: a put in one beats leaving the other.
-        if held is not None and held.version == row.version and row.deleted:
-            continue
-        latest[key] = row
-    return [
-        {"kind": row.kind, "id": row.record_id, "op": "delete"}
-        if row.deleted
-        else {"kind": row.kind, "id": row.record_id, "op": "put", "data": row.data}
-        for row in sorted(latest.values(), key=lambda r: r.version)
-    ]
+    latest: dict[tuple[str, str], tuple] = {}
+    for kind, record_id, deleted, data in rows:
+        key = (kind, record_id)
+        if deleted:
+            # A record in two of the device's scopes: a put in one beats leaving the other.
+            if key in latest and latest[key][2] is not None:
+                continue
+            data = None
+        latest.pop(key, None)
+        latest[key] = (kind, record_id, data)
+    return list(latest.values())

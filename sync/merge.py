@@ -22,7 +22,8 @@ def insert_device_record(context: MutationContext, model: type, record_id, value
     """
     session = context.session
     kind = context.registry.kind_of_model(model)
-    existing = session.get(model, record_id)
+    # Optimistically, a repeated id fails the batch's flush instead, and is retried here.
+    existing = None if context.optimistic else session.get(model, record_id)
     if existing is None:
         record = model(id=record_id, **values)
         for name, value in zip(

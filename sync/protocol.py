@@ -35,6 +35,10 @@ class PullSchema(Schema):
     cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
 
+PUSH = PushSchema()
+PULL = PullSchema()
+
+
 def load(schema: Schema, body) -> dict:
     if not isinstance(body, dict):
         raise ProtocolError(400, "invalid_request", "The body must be a JSON object.")

@@ -28,7 +28,8 @@ class MutationHandler:
     """A named, versioned change a device may send (``note.create@1``)."""
 
     name: str
-    schema: type[Schema]
+    # One instance per handler: making a schema costs more than loading with it.
+    schema: Schema
     roles: frozenset[str]
     apply: Callable
 
@@ -57,6 +58,7 @@ class Registry:
     mutations: dict[str, MutationHandler] = field(default_factory=dict)
     kinds: dict[str, RecordKind] = field(default_factory=dict)
     scope_rules: list[Callable[[Actor], Iterable[str]]] = field(default_factory=list)
+    kinds_by_model: dict[type, RecordKind] = field(default_factory=dict)
 
     def mutation(self, name: str, schema: type[Schema], roles: Iterable[str]):
         """Register the decorated function as the handler of mutation ``name``."""
@@ -66,7 +68,7 @@ class Registry:
         def register(apply: Callable) -> Callable:
             if name in self.mutations:
                 raise ValueError(f"mutation {name} is registered twice")
-            self.mutations[name] = MutationHandler(name, schema, frozenset(roles), apply)
+            self.mutations[name] = MutationHandler(name, schema(), frozenset(roles), apply)
             return apply
 
         return register
@@ -75,6 +77,7 @@ class Registry:
         if kind.name in self.kinds:
             raise ValueError(f"record kind {kind.name} is registered twice")
         self.kinds[kind.name] = kind
+        self.kinds_by_model[kind.model] = kind
         return kind
 
     def scope_rule(self, rule: Callable[[Actor], Iterable[str]]) -> Callable:
@@ -86,7 +89,4 @@ class Registry:
         return {tag for rule in self.scope_rules for tag in rule(actor)}
 
     def kind_of_model(self, model: type) -> RecordKind | None:
-        for kind in self.kinds.values():
-            if kind.model is model:
-                return kind
-        return None
+        return self.kinds_by_model.get(model)

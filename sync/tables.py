@@ -53,7 +53,8 @@ change = Table(
     Column("expires_at", DateTime),
     Column("changed_at", DateTime, nullable=False),
     Index("uq_sync_change_record", "partition_id", "scope", "kind", "record_id", unique=True),
-    Index("ix_sync_change_pull", "partition_id", "version"),
+    Index("ix_sync_change_pull", "partition_id", "scope", "version"),
+    Index("ix_sync_change_of_record", "partition_id", "kind", "record_id"),
     Index("ix_sync_change_expiry", "partition_id", "expires_at"),
 )
 

@@ -120,7 +120,7 @@ class World:
 
     def pull(self, actor, body):
         with self.Session() as session:
-            return sync_engine.pull(session, self.registry, actor, body, self.clock.now)
+            return sync_engine.pull(session, self.registry, actor, body, self.clock.now).to_dict()
 
     def count(self, table_or_model, *where):
         with self.Session() as session:

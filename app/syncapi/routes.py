@@ -87,7 +87,7 @@ def push():
 @device_api(*ALL_ROLES)
 def pull():
     reply = engine.pull(db.session, current_registry(), _actor(), _json_body(), server_now())
-    return jsonify(reply)
+    return current_app.response_class(reply.to_json(), mimetype="application/json")
 
 
 @bp.route("/attachments/<uuid:attachment_id>", methods=["PUT"])

@@ -51,7 +51,8 @@ def upgrade():
     )
     with op.batch_alter_table('sync_change', schema=None) as batch_op:
         batch_op.create_index('ix_sync_change_expiry', ['partition_id', 'expires_at'], unique=False)
-        batch_op.create_index('ix_sync_change_pull', ['partition_id', 'version'], unique=False)
+        batch_op.create_index('ix_sync_change_pull', ['partition_id', 'scope', 'version'], unique=False)
+        batch_op.create_index('ix_sync_change_of_record', ['partition_id', 'kind', 'record_id'], unique=False)
         batch_op.create_index('uq_sync_change_record', ['partition_id', 'scope', 'kind', 'record_id'], unique=True)
 
     op.create_table('sync_client',
@@ -161,6 +162,7 @@ def downgrade():
     with op.batch_alter_table('sync_change', schema=None) as batch_op:
         batch_op.drop_index('uq_sync_change_record')
         batch_op.drop_index('ix_sync_change_pull')
+        batch_op.drop_index('ix_sync_change_of_record')
         batch_op.drop_index('ix_sync_change_expiry')
 
     op.drop_table('sync_change')
