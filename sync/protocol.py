@@ -1,6 +1,7 @@
 """The request bodies of push and pull, validated before the database is touched."""
 
 import hashlib
+from datetime import datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -10,11 +11,35 @@ MAX_BATCH = 500
 SCHEMA_VERSIONS = frozenset({1})
 
 
+class DeviceTime(fields.Field):
+    """An ISO 8601 time with its offset, as a device's clock gave it.
+
+    Parsed with ``datetime.fromisoformat``: marshmallow's own parser is a large share of
+    a push's time, and every mutation carries one of these.
+    """
+
+    default_error_messages = {
+        "invalid": "Not an ISO 8601 time.",
+        "naive": "The time must carry its offset from UTC.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise self.make_error("invalid") from error
+        if moment.tzinfo is None:
+            raise self.make_error("naive")
+        return moment
+
+
 class MutationSchema(Schema):
     id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    args = fields.Dict(keys=fields.String(), required=True)
-    device_time = fields.AwareDateTime(required=True)
+    args = fields.Dict(required=True)
+    device_time = DeviceTime(required=True)
 
 
 class PushSchema(Schema):
