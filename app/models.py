@@ -83,7 +83,7 @@ AREA_KIND_LABELS = {
 }
 
 
-def _enum_column(enum_type: type[enum.Enum]):
+def enum_column(enum_type: type[enum.Enum]):
     # Stored as plain strings: adding a role or kind later needs no ALTER TYPE.
     return db.Enum(
         enum_type,
@@ -137,7 +137,7 @@ class Area(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     floor_id: Mapped[int] = mapped_column(ForeignKey("floor.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[AreaKind] = mapped_column(_enum_column(AreaKind))
+    kind: Mapped[AreaKind] = mapped_column(enum_column(AreaKind))
 
     floor: Mapped[Floor] = relationship(back_populates="areas")
 
@@ -155,7 +155,7 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum_column(Role))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
     active: Mapped[bool] = mapped_column(default=True)
     # None means: not chosen yet, so the interface is in Chinese.
     locale: Mapped[str | None] = mapped_column(String(10))
