@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import Text, cast, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from sync import protocol
@@ -176,7 +176,8 @@ def _context(session, registry, actor, client_id, pending: _Pending, now, optimi
         actor,
         client_id,
         pending.mutation["id"],
-        pending.mutation["device_time"],
+        # The same instant in UTC: SQLite would drop the device's offset as it stores it.
+        pending.mutation["device_time"].astimezone(UTC),
         now.replace(tzinfo=UTC),
         optimistic=optimistic,
     )
@@ -210,7 +211,7 @@ def _apply_together(session, registry, actor, client_id, batch, now) -> list[dic
         if flags:
             session.execute(insert(flag), flags)
         savepoint.commit()
-    except (Rejected, IntegrityError):
+    except (Rejected, IntegrityError, DataError):
         savepoint.rollback()
         return None
     return [_result(p, c) for p, c in zip(batch, contexts, strict=True)]
@@ -235,6 +236,10 @@ def _apply_one(session, registry, actor, client_id, pending: _Pending, now) -> d
         except IntegrityError as error:
             savepoint.rollback()
             refusal = Rejected("constraint", str(error.orig).splitlines()[0])
+        except DataError as error:
+            # A value the column cannot hold fails the same way on every retry.
+            savepoint.rollback()
+            refusal = Rejected("invalid", str(error.orig).splitlines()[0])
     _store_rejection(
         session, actor, client_id, pending.mutation, now, refusal.reason, refusal.message
     )

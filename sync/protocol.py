@@ -8,6 +8,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sync.errors import ProtocolError
 
 MAX_BATCH = 500
+# A device clock outside these years is broken, and UTC arithmetic on it could overflow.
+EARLIEST_DEVICE_YEAR, LATEST_DEVICE_YEAR = 2000, 2999
 SCHEMA_VERSIONS = frozenset({1})
 
 
@@ -32,6 +34,8 @@ class DeviceTime(fields.Field):
             raise self.make_error("invalid") from error
         if moment.tzinfo is None:
             raise self.make_error("naive")
+        if not EARLIEST_DEVICE_YEAR <= moment.year <= LATEST_DEVICE_YEAR:
+            raise self.make_error("invalid")
         return moment
 
 

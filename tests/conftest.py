@@ -15,10 +15,15 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
+import sync.tables
 from app import create_app
 from app.demo import DEMO_PASSWORD, create_demo
 from app.extensions import db
+from sync.changes import track_changes
+from tests import sync_kinds
+from tests.sync_world import Clock, World, all_tables
 
 BACKENDS = ["sqlite", "postgresql"]
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -166,3 +171,35 @@ def session_of(client) -> dict:
     """What the signed session cookie of this client holds."""
     with client.session_transaction() as session:
         return dict(session)
+
+
+@pytest.fixture(scope="session")
+def postgres_engine_url():
+    with fresh_postgres_database() as url:
+        engine = create_engine(url)
+        sync.tables.metadata.create_all(engine)
+        sync_kinds.Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def world(request, tmp_path):
+    """A database with the engine's tables and the test kinds, and a way to act on it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sync.sqlite3'}"
+        engine = create_engine(url)
+        sync.tables.metadata.create_all(engine)
+        sync_kinds.Base.metadata.create_all(engine)
+    else:
+        engine = create_engine(request.getfixturevalue("postgres_engine_url"))
+    registry = sync_kinds.build_registry()
+    clock = Clock()
+    Session = sessionmaker(engine, expire_on_commit=False)
+    track_changes(Session, lambda: registry, clock)
+    yield World(Session, registry, clock)
+    if request.param == "postgresql":
+        names = ", ".join(t.name for t in all_tables())
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+    engine.dispose()
