@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm.util import identity_key
 
 from sync.changes import naive_utc
 from sync.engine import MutationContext, jsonable
@@ -22,8 +23,12 @@ def insert_device_record(context: MutationContext, model: type, record_id, value
     """
     session = context.session
     kind = context.registry.kind_of_model(model)
-    # Optimistically, a repeated id fails the batch's flush instead, and is retried here.
-    existing = None if context.optimistic else session.get(model, record_id)
+    if context.optimistic:
+        # No query: a repeated id fails the batch's flush instead, and is retried here.
+        # Only what this session already holds is looked at.
+        existing = session.identity_map.get(identity_key(model, record_id))
+    else:
+        existing = session.get(model, record_id)
     if existing is None:
         record = model(id=record_id, **values)
         for name, value in zip(
