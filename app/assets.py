@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -26,9 +26,14 @@ class AssetManifest:
         return url_for("static", filename="dist/" + self.entries()[name])
 
 
+def asset_url(name: str) -> str:
+    """The URL of a built asset by its logical name, in the current app."""
+    return current_app.extensions["asset_manifest"].url(name)
+
+
 def init_app(app: Flask) -> None:
-    manifest = AssetManifest(app.static_folder)
-    app.jinja_env.globals["asset_url"] = manifest.url
+    app.extensions["asset_manifest"] = AssetManifest(app.static_folder)
+    app.jinja_env.globals["asset_url"] = asset_url
 
     default_max_age = app.get_send_file_max_age
 

@@ -1,6 +1,6 @@
 """Language and time-zone choices: Chinese first, English second, local time on screen."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, session
 from flask_babel import format_datetime
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
     app.jinja_env.globals["HTML_LANG"] = HTML_LANG
     app.jinja_env.globals["current_locale"] = select_locale
     app.jinja_env.globals["html_lang"] = lambda: HTML_LANG[select_locale()]

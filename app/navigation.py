@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import Flask, g
+from flask import Flask, g, url_for
 from flask_babel import LazyString
 
 from app.models import Role
@@ -31,12 +31,24 @@ def nav_items_for(role: Role) -> list[NavItem]:
     return [item for item in _ITEMS if role in item.roles]
 
 
+# Roles that carry tablets: their pages are kept on the device to open offline.
+TABLET_ROLES = frozenset({Role.FLOOR_STAFF, Role.GUARD})
+
+
+def offline_pages_for(role: Role) -> list[str]:
+    """The offline pack: every page of the role's navigation."""
+    if role not in TABLET_ROLES:
+        return []
+    return [url_for(item.endpoint) for item in nav_items_for(role)]
+
+
 def _template_context() -> dict:
     user = g.get("user")
     return {
         "current_user": user,
         "current_property": g.get("property"),
         "nav_items": nav_items_for(user.role) if user else [],
+        "offline_pages": offline_pages_for(user.role) if user else [],
     }
 
 

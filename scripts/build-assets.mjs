@@ -1,27 +1,55 @@
-// Builds static/dist: every front-end file under a content-hashed name, and a
-// manifest.json mapping logical names to hashed ones for the Flask side
-// (app/assets.py) and, later, the service worker's precache list.
+// Builds static/dist: our front-end code bundled with its npm packages, every file under
+// a content-hashed name, a manifest.json mapping logical names to hashed ones (read by
+// app/assets.py), app icons drawn from the SVG, and the service worker, which precaches
+// exactly this build's files.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Resvg } from "@resvg/resvg-js";
+import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "static", "dist");
+const ICON_SIZES = [192, 512];
 
-// logical name -> source file; third-party code comes from node_modules only.
-const sources = {
-  "htmx.js": "node_modules/htmx.org/dist/htmx.min.js",
-  "app.js": "static/src/app.js",
-  "app.css": "static/src/app.css",
-  "icon.svg": "static/src/icon.svg",
-};
+async function bundle(entry, define = {}) {
+  const result = await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    minify: true,
+    format: "iife",
+    target: "chrome100",
+    write: false,
+    define,
+    logLevel: "warning",
+  });
+  return Buffer.from(result.outputFiles[0].contents);
+}
+
+function read(source) {
+  return readFileSync(join(root, source));
+}
+
+function icon(size) {
+  const svg = read("static/src/icon.svg");
+  return new Resvg(svg, { fitTo: { mode: "width", value: size } }).render().asPng();
+}
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+
+// logical name -> bytes; third-party code comes from node_modules only.
+const files = {
+  "htmx.js": read("node_modules/htmx.org/dist/htmx.min.js"),
+  "app.js": await bundle("static/src/app.js"),
+  "app.css": read("static/src/app.css"),
+  "icon.svg": read("static/src/icon.svg"),
+};
+for (const size of ICON_SIZES) files[`icon-${size}.png`] = icon(size);
+
 const manifest = {};
-for (const [name, source] of Object.entries(sources)) {
-  const bytes = readFileSync(join(root, source));
+for (const [name, bytes] of Object.entries(files)) {
   const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 12);
   const ext = extname(name);
   const hashed = `${name.slice(0, -ext.length)}.${hash}${ext}`;
@@ -29,4 +57,13 @@ for (const [name, source] of Object.entries(sources)) {
   manifest[name] = hashed;
 }
 writeFileSync(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-console.log(`built ${Object.keys(manifest).length} assets into static/dist`);
+
+// The worker's own bytes change whenever any file changes, so browsers install it anew.
+const precache = Object.values(manifest).map((hashed) => ({ url: `/static/dist/${hashed}`, revision: null }));
+const buildId = createHash("sha256").update(JSON.stringify(precache)).digest("hex").slice(0, 12);
+const worker = await bundle("static/src/sw.js", {
+  __PRECACHE__: JSON.stringify(precache),
+  __BUILD_ID__: JSON.stringify(buildId),
+});
+writeFileSync(join(out, "sw.js"), worker);
+console.log(`built ${Object.keys(manifest).length} assets and sw.js (build ${buildId}) into static/dist`);

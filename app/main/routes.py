@@ -1,10 +1,21 @@
 """Home pages and the property overview."""
 
-from flask import g, jsonify, redirect, session, url_for
+import json
+
+from flask import (
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.access import ALL_ROLES, public, roles_allowed
+from app.assets import asset_url
 from app.extensions import db
 from app.forms import validate_form
 from app.main import bp
@@ -12,6 +23,8 @@ from app.main.schemas import PropertyChoiceSchema
 from app.models import Role
 from app.navigation import nav_items_for
 from app.rendering import render_page
+
+THEME_COLOUR = "#0b5d4b"
 
 HOME_TITLES = {
     Role.FLOOR_STAFF: _l("Floor desk"),
@@ -64,3 +77,40 @@ def switch_property():
         g.device.property = chosen
         db.session.commit()
     return redirect(url_for("main.home"))
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The service worker, from the root so that it controls every page; never cached,
+    so a new release is found on the next online start."""
+    response = send_from_directory(current_app.static_folder, "dist/sw.js", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+@public
+def web_manifest():
+    """What a tablet needs to install Kefu on its home screen."""
+    icons = [
+        {"src": asset_url(f"icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    icons.append({"src": asset_url("icon.svg"), "sizes": "any", "type": "image/svg+xml"})
+    body = {
+        "name": "客服 Kefu",
+        "short_name": "客服",
+        "lang": "zh-CN",
+        # "/" is each role's own home, so one start page serves every role.
+        "start_url": url_for("main.home"),
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": "#ffffff",
+        "icons": icons,
+    }
+    return current_app.response_class(
+        json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json"
+    )

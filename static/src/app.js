@@ -1,33 +1,33 @@
-// Kefu's own front-end code. Third-party packages come from npm through the asset build.
-(() => {
-  "use strict";
+// Kefu's own front-end code, bundled with its npm packages by scripts/build-assets.mjs.
+import { startOffline } from "./offline.js";
 
-  const DEVICE_KEY = "kefu.deviceId";
+const DEVICE_KEY = "kefu.deviceId";
 
-  /** The id of this browser install, made here once so it exists before any network. */
-  function deviceId() {
-    let id = localStorage.getItem(DEVICE_KEY);
-    if (!id) {
-      id = crypto.randomUUID();
-      localStorage.setItem(DEVICE_KEY, id);
-    }
-    return id;
+/** The id of this browser install, made here once so it exists before any network. */
+function deviceId() {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id) {
+    id = crypto.randomUUID();
+    localStorage.setItem(DEVICE_KEY, id);
   }
+  return id;
+}
 
-  function fillDeviceIds(root) {
-    root.querySelectorAll("input[data-device-id]").forEach((input) => {
-      input.value = deviceId();
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", () => fillDeviceIds(document));
-  document.addEventListener("htmx:load", (event) => fillDeviceIds(event.target));
-
-  // Forms answer 422 with their fields marked: swap that in like a success.
-  document.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.xhr.status === 422) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
+function fillDeviceIds(root) {
+  root.querySelectorAll("input[data-device-id]").forEach((input) => {
+    input.value = deviceId();
   });
-})();
+}
+
+document.addEventListener("DOMContentLoaded", () => fillDeviceIds(document));
+document.addEventListener("htmx:load", (event) => fillDeviceIds(event.target));
+
+// Forms answer 422 with their fields marked: swap that in like a success.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 422) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+startOffline();

@@ -1,0 +1,59 @@
+// Kefu's service worker: this build's static files from the precache, pages network-first
+// with the last copy as the offline fallback. GET only: writes go through the outbox.
+import { clientsClaim } from "workbox-core";
+import { cleanupOutdatedCaches, precacheAndRoute } from "workbox-precaching";
+import { NavigationRoute, registerRoute } from "workbox-routing";
+import { NetworkFirst } from "workbox-strategies";
+
+/* global __PRECACHE__, __BUILD_ID__ */
+const PAGES = `kefu-pages-${__BUILD_ID__}`;
+const PAGE_PREFIX = "kefu-pages-";
+
+// A new release takes over at once: waiting changes and drafts live in IndexedDB, which
+// both releases read, so nothing a user entered depends on the old worker.
+self.skipWaiting();
+clientsClaim();
+cleanupOutdatedCaches();
+precacheAndRoute(__PRECACHE__);
+
+registerRoute(
+  new NavigationRoute(new NetworkFirst({ cacheName: PAGES, networkTimeoutSeconds: 3 }), {
+    denylist: [/^\/sync\//, /^\/auth\//],
+  }),
+);
+
+async function cachePages(urls) {
+  const cache = await caches.open(PAGES);
+  await Promise.all(
+    urls.map(async (url) => {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok && !response.redirected) await cache.put(url, response);
+    }),
+  );
+}
+
+// The pages of the offline pack, cached while online so they open with the network gone.
+self.addEventListener("message", (event) => {
+  if (event.data?.type !== "cache-pages") return;
+  const reply = event.ports[0];
+  event.waitUntil(
+    cachePages(event.data.urls).then(
+      () => reply?.postMessage({ ok: true }),
+      (error) => reply?.postMessage({ ok: false, error: String(error) }),
+    ),
+  );
+});
+
+// Pages cached by an earlier release link to that release's files, which are gone now:
+// fetch them again for this release (a worker is only ever installed online).
+async function renewPages() {
+  const old = (await caches.keys()).filter((name) => name.startsWith(PAGE_PREFIX) && name !== PAGES);
+  for (const name of old) {
+    const cache = await caches.open(name);
+    const urls = (await cache.keys()).map((request) => request.url);
+    await cachePages(urls).catch(() => {});
+    await caches.delete(name);
+  }
+}
+
+self.addEventListener("activate", (event) => event.waitUntil(renewPages()));
