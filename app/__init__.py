@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     navigation.init_app(app)
 
-    from app import admin, auth, main, syncapi
+    from app import admin, auth, duty, main, syncapi
     from app.demo import demo_command
 
     syncapi.init_app(app)
@@ -48,5 +48,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(syncapi.bp)
+    app.register_blueprint(duty.bp)
     app.cli.add_command(demo_command)
     return app

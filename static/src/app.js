@@ -1,5 +1,8 @@
 // Kefu's own front-end code, bundled with its npm packages by scripts/build-assets.mjs.
+import { startChip } from "./chip.js";
+import { startForms } from "./forms.js";
 import { startOffline } from "./offline.js";
+import { startSync } from "./sync.js";
 
 const DEVICE_KEY = "kefu.deviceId";
 
@@ -31,3 +34,8 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 });
 
 startOffline();
+if (document.body.dataset.offlinePages && document.body.dataset.offlinePages !== "[]") {
+  startSync();
+  startChip();
+  startForms();
+}

@@ -1,0 +1,103 @@
+"""The duty log on a tablet, online and offline, and in the office."""
+
+import re
+import struct
+import uuid
+import zlib
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from app.duty.models import DutyEntry
+from app.extensions import db
+from e2e.conftest import DESKTOP
+from e2e.test_offline import requests_while_offline, signed_in_tablet
+from e2e.test_sign_in import sign_in
+from sync.tables import attachment
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG of one colour, made here so the test needs no image file."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def entries_of(live_server, text_prefix: str) -> list[DutyEntry]:
+    with live_server.app.app_context():
+        return list(
+            db.session.scalars(select(DutyEntry).where(DutyEntry.text.startswith(text_prefix)))
+        )
+
+
+def write_entry(page: Page, text: str, photos: int = 0) -> None:
+    page.get_by_label("情况记录").fill(text)
+    if photos:
+        page.get_by_label(re.compile("照片")).set_input_files(
+            [
+                {"name": f"p{i}.png", "mimeType": "image/png", "buffer": png(2400, 1800)}
+                for i in range(photos)
+            ]
+        )
+    page.get_by_role("button", name="保存").click()
+
+
+def test_online_an_entry_reaches_the_server_and_the_office(new_page, live_server):
+    page = signed_in_tablet(new_page)
+    page.goto("/duty/")
+    write_entry(page, "在线记录：大堂灯不亮", photos=1)
+    expect(page.locator("#duty-result")).to_contain_text("服务器已收到")
+    expect(page.locator("#sync-chip")).to_contain_text("全部已同步")
+    expect(page.locator("#my-entries")).to_contain_text("在线记录：大堂灯不亮")
+    (entry,) = entries_of(live_server, "在线记录")
+    assert len(entry.photo_ids) == 1
+
+    office = new_page(DESKTOP)
+    sign_in(office, "office1")
+    office.goto("/duty/review")
+    row = office.locator("#duty-entries tr", has_text="在线记录：大堂灯不亮")
+    expect(row).to_contain_text("王楼层")
+    photo = row.locator("img")
+    expect(photo).to_have_count(1)
+    assert office.evaluate("(img) => img.naturalWidth", photo.element_handle()) == 1600
+
+
+def test_twenty_entries_made_offline_arrive_once_with_their_photos(new_page, live_server):
+    page = signed_in_tablet(new_page)
+    page.goto("/duty/")
+    page.context.set_offline(True)
+    received = len(live_server.requests)
+    for number in range(20):
+        write_entry(page, f"离线记录{number:02}", photos=1 if number % 5 == 0 else 0)
+        expect(page.locator("#sync-chip")).to_contain_text(f"{number + 1} 条待同步")
+    expect(page.locator("#sync-chip")).to_contain_text("20 条待同步")
+    page.reload()
+    expect(page.locator("#sync-chip")).to_contain_text("20 条待同步")
+    expect(page.locator("#my-entries li.waiting", has_text="离线记录")).to_have_count(20)
+    assert requests_while_offline(live_server, received) == []
+    assert entries_of(live_server, "离线记录") == []
+
+    page.context.set_offline(False)
+    expect(page.locator("#sync-chip")).to_contain_text("全部已同步", timeout=15_000)
+    expect(page.locator("#my-entries li.synced", has_text="离线记录")).to_have_count(20)
+    stored = entries_of(live_server, "离线记录")
+    assert sorted(e.text for e in stored) == [f"离线记录{n:02}" for n in range(20)]
+    photo_ids = [uuid.UUID(p) for e in stored for p in e.photo_ids]
+    assert len(photo_ids) == 4
+    with live_server.app.app_context():
+        arrived = db.session.scalar(
+            select(func.count()).select_from(attachment).where(attachment.c.id.in_(photo_ids))
+        )
+    assert arrived == 4
+    assert page.evaluate("async () => (await (await indexedDB.databases()).length)") >= 1

@@ -1,0 +1,97 @@
+// The sync chip in the header, the queue it opens, and the sign-out guard.
+import { database } from "./store.js";
+import { status, syncNow } from "./sync.js";
+
+function fill(template, values) {
+  return Object.entries(values).reduce((text, [key, value]) => text.replace(`{${key}}`, value), template);
+}
+
+function clock(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+async function renderChip(chip) {
+  const now = await status();
+  let text;
+  // Offline is the normal state of a tablet, not a failure: only a failure online says so.
+  const failed = now.lastError && now.waiting && navigator.onLine;
+  if (failed) text = fill(chip.dataset.failed, { reason: now.lastError });
+  else if (now.waiting) text = fill(chip.dataset.waiting, { n: now.waiting });
+  else text = chip.dataset.synced;
+  if (now.refused) text += ` · ${fill(chip.dataset.refused, { n: now.refused })}`;
+  const last = now.lastSyncAt ? fill(chip.dataset.last, { time: clock(now.lastSyncAt) }) : chip.dataset.never;
+  chip.querySelector(".chip-state").textContent = text;
+  chip.querySelector(".chip-time").textContent = last;
+  chip.dataset.state = failed ? "failed" : now.waiting ? "waiting" : "synced";
+  chip.dataset.waitingCount = String(now.waiting);
+}
+
+function item(text, ...buttons) {
+  const li = document.createElement("li");
+  const span = document.createElement("span");
+  span.textContent = text;
+  li.append(span, ...buttons);
+  return li;
+}
+
+function button(label, onClick) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = label;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+async function renderQueue(dialog) {
+  const db = await database();
+  const waiting = await db.getAll("outbox");
+  dialog.querySelector("#queue-waiting").replaceChildren(
+    ...waiting.map((mutation) => item(`#${mutation.id} ${mutation.name} · ${clock(Date.parse(mutation.device_time))}`)),
+  );
+  const refused = await db.getAll("refused");
+  dialog.querySelector("#queue-refused").replaceChildren(
+    ...refused.map((mutation) =>
+      item(
+        `#${mutation.id} ${mutation.name}: ${mutation.message || mutation.reason}`,
+        button(dialog.dataset.copy, () => navigator.clipboard?.writeText(JSON.stringify(mutation.args))),
+        button(dialog.dataset.discard, async () => {
+          await db.delete("refused", mutation.id);
+          document.dispatchEvent(new CustomEvent("kefu:changed"));
+        }),
+      ),
+    ),
+  );
+}
+
+export function startChip() {
+  const chip = document.getElementById("sync-chip");
+  const dialog = document.getElementById("sync-queue");
+  if (!chip || !dialog) return;
+  const refresh = () => {
+    renderChip(chip);
+    if (dialog.open) renderQueue(dialog);
+  };
+  refresh();
+  document.addEventListener("kefu:changed", refresh);
+  window.addEventListener("online", refresh);
+  window.addEventListener("offline", refresh);
+  chip.addEventListener("click", () => {
+    dialog.querySelector(".queue-message").hidden = true;
+    renderQueue(dialog);
+    dialog.showModal();
+  });
+  dialog.querySelector("[data-sync-now]").addEventListener("click", () => syncNow());
+  dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
+  // Signing out with changes still waiting would leave them on a device nobody watches.
+  document.querySelector("form[data-logout]")?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    if ((await status()).waiting) {
+      dialog.querySelector(".queue-message").hidden = false;
+      renderQueue(dialog);
+      dialog.showModal();
+    } else {
+      form.submit();
+    }
+  });
+}

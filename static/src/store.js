@@ -1,0 +1,60 @@
+// What the device keeps in IndexedDB: the outbox, refused changes, the data of its scope,
+// photos, drafts, and sync state. Bump VERSION and add an upgrade step to change it.
+import { openDB } from "idb";
+
+const NAME = "kefu";
+const VERSION = 1;
+
+let opened;
+
+export function database() {
+  opened ??= openDB(NAME, VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore("meta");
+        db.createObjectStore("outbox", { keyPath: "id" });
+        db.createObjectStore("refused", { keyPath: "id" });
+        db.createObjectStore("records", { keyPath: ["kind", "id"] }).createIndex("kind", "kind");
+        db.createObjectStore("photos", { keyPath: "id" });
+        db.createObjectStore("drafts", { keyPath: "form" });
+      }
+    },
+  });
+  return opened;
+}
+
+export async function getMeta(key, fallback = undefined) {
+  const value = await (await database()).get("meta", key);
+  return value === undefined ? fallback : value;
+}
+
+export async function setMeta(key, value) {
+  await (await database()).put("meta", value, key);
+}
+
+/** Put a change in the outbox under the next mutation id; resolves once it is stored. */
+export async function enqueue(name, args, photos = []) {
+  const db = await database();
+  const tx = db.transaction(["meta", "outbox", "photos"], "readwrite");
+  const meta = tx.objectStore("meta");
+  let clientId = await meta.get("clientId");
+  if (!clientId) {
+    clientId = crypto.randomUUID();
+    await meta.put(clientId, "clientId");
+  }
+  const id = (await meta.get("nextMutationId")) ?? 1;
+  await meta.put(id + 1, "nextMutationId");
+  for (const photo of photos) await tx.objectStore("photos").put(photo);
+  const mutation = { id, name, args, device_time: new Date().toISOString(), saved_at: Date.now() };
+  await tx.objectStore("outbox").put(mutation);
+  await tx.done;
+  return mutation;
+}
+
+export async function all(store) {
+  return (await database()).getAll(store);
+}
+
+export async function recordsOf(kind) {
+  return (await database()).getAllFromIndex("records", "kind", kind);
+}
