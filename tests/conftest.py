@@ -104,8 +104,8 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
-    app = make_test_app(database_url)
+def app(database_url, tmp_path):
+    app = make_test_app(database_url, KEFU_ATTACHMENT_DIR=str(tmp_path / "attachments"))
     with app.app_context():
         create_demo()
     yield app
