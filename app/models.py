@@ -194,6 +194,9 @@ class Device(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Whether the browser promised to keep this device's data (navigator.storage.persist):
+    # without it, a full tablet may clear a waiting outbox. None: not reported yet.
+    storage_persisted: Mapped[bool | None] = mapped_column()
     # SHA-256 of the token the device syncs with; the token itself is only on the device.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 

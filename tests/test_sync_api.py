@@ -263,3 +263,22 @@ def test_compacting_forgets_old_deletions_and_old_cursors_refetch(sync_app):
     assert "1 old deletions purged" in result.output
     reply = tablet.pull().get_json()
     assert reply["must_refetch"] and reply["changes"] == []
+
+
+def test_the_office_sees_whether_a_device_keeps_its_storage(sync_app):
+    tablet = Tablet(sync_app)
+    tablet.client.post(
+        "/sync/push",
+        json={"client_id": str(tablet.client_id), "schema_version": 1, "mutations": []},
+        headers={**tablet.headers, "X-Storage-Persisted": "true"},
+    )
+    with sync_app.app_context():
+        assert db.session.get(Device, tablet.device_id).storage_persisted is True
+    office = sync_app.test_client()
+    AuthActions(office).login("office1")
+    row = [
+        line
+        for line in office.get("/admin/devices").get_data(as_text=True).split("<tr")
+        if str(tablet.device_id)[:8] in line
+    ]
+    assert "是" in row[0]

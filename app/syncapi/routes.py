@@ -58,6 +58,13 @@ def transient_error(error: TransientError):
     return response
 
 
+def _note_storage_persisted() -> None:
+    reported = request.headers.get("X-Storage-Persisted")
+    if reported in ("true", "false") and g.device.storage_persisted != (reported == "true"):
+        g.device.storage_persisted = reported == "true"
+        db.session.commit()
+
+
 @bp.route("/token", methods=["POST"])
 @roles_allowed(*ALL_ROLES)
 def token():
@@ -79,6 +86,7 @@ def token():
 @bp.route("/push", methods=["POST"])
 @device_api(*ALL_ROLES)
 def push():
+    _note_storage_persisted()
     reply = engine.push(db.session, current_registry(), _actor(), _json_body(), server_now())
     return jsonify(reply)
 
