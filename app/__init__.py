@@ -1,5 +1,6 @@
 """Kefu: the offline-first app of a property's customer-service department."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -18,7 +19,11 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        # Another release's built files can be served from elsewhere (KEFU_STATIC_DIR).
+        static_folder=(config or {}).get("KEFU_STATIC_DIR")
+        or os.environ.get("KEFU_STATIC_DIR")
+        or str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     app.config.from_mapping(from_environment(app.instance_path))

@@ -44,10 +44,11 @@ def browser_type_launch_args(browser_type_launch_args):
 class LiveServer:
     """The real app served over HTTP in a thread, with a log of the requests it received."""
 
-    def __init__(self, app):
+    def __init__(self, app, port: int = 0):
         self.app = app
         self.requests: list[str] = []
-        self._server = make_server("127.0.0.1", 0, self._logged(app), threaded=True)
+        self._server = make_server("127.0.0.1", port, self._logged(app), threaded=True)
+        self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

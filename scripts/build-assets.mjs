@@ -10,7 +10,10 @@ import { Resvg } from "@resvg/resvg-js";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "static", "dist");
+// KEFU_ASSET_DIR builds elsewhere (a release being prepared, a test's second release);
+// KEFU_RELEASE stamps the bundles, so that two releases always differ.
+const out = process.env.KEFU_ASSET_DIR || join(root, "static", "dist");
+const release = process.env.KEFU_RELEASE || "";
 const ICON_SIZES = [192, 512];
 
 async function bundle(entry, define = {}) {
@@ -22,6 +25,7 @@ async function bundle(entry, define = {}) {
     target: "chrome100",
     write: false,
     define,
+    banner: release ? { js: `/* Kefu release ${release} */` } : undefined,
     logLevel: "warning",
   });
   return Buffer.from(result.outputFiles[0].contents);
@@ -66,4 +70,4 @@ const worker = await bundle("static/src/sw.js", {
   __BUILD_ID__: JSON.stringify(buildId),
 });
 writeFileSync(join(out, "sw.js"), worker);
-console.log(`built ${Object.keys(manifest).length} assets and sw.js (build ${buildId}) into static/dist`);
+console.log(`built ${Object.keys(manifest).length} assets and sw.js (build ${buildId}) into ${out}`);
