@@ -10,8 +10,13 @@ from sqlalchemy import func, select
 
 from app.duty.models import DutyEntry
 from app.extensions import db
-from e2e.conftest import DESKTOP
-from e2e.test_offline import requests_while_offline, signed_in_tablet
+from e2e.conftest import DESKTOP, TABLET_PORTRAIT
+from e2e.test_offline import (
+    PACK_CACHED,
+    WORKER_READY,
+    requests_while_offline,
+    signed_in_tablet,
+)
 from e2e.test_sign_in import sign_in
 from sync.tables import attachment
 
@@ -73,22 +78,41 @@ def test_online_an_entry_reaches_the_server_and_the_office(new_page, live_server
     assert office.evaluate("(img) => img.naturalWidth", photo.element_handle()) == 1600
 
 
-def test_twenty_entries_made_offline_arrive_once_with_their_photos(new_page, live_server):
-    page = signed_in_tablet(new_page)
+def test_twenty_entries_made_offline_survive_a_browser_restart_and_arrive_once(
+    browser_type, browser_type_launch_args, live_server, tmp_path
+):
+    profile = tmp_path / "tablet-profile"
+
+    def open_tablet():
+        return browser_type.launch_persistent_context(
+            profile, **browser_type_launch_args, viewport=TABLET_PORTRAIT, base_url=live_server.url
+        )
+
+    tablet = open_tablet()
+    page = tablet.pages[0] if tablet.pages else tablet.new_page()
+    sign_in(page, "floor1")
+    page.evaluate(WORKER_READY)
+    page.evaluate(PACK_CACHED, ["/", "/duty/", "/places"])
     page.goto("/duty/")
-    page.context.set_offline(True)
+    tablet.set_offline(True)
     received = len(live_server.requests)
     for number in range(20):
         write_entry(page, f"离线记录{number:02}", photos=1 if number % 5 == 0 else 0)
         expect(page.locator("#sync-chip")).to_contain_text(f"{number + 1} 条待同步")
-    expect(page.locator("#sync-chip")).to_contain_text("20 条待同步")
     page.reload()
     expect(page.locator("#sync-chip")).to_contain_text("20 条待同步")
     expect(page.locator("#my-entries li.waiting", has_text="离线记录")).to_have_count(20)
+    tablet.close()
+
+    tablet = open_tablet()
+    tablet.set_offline(True)
+    page = tablet.pages[0] if tablet.pages else tablet.new_page()
+    page.goto("/duty/")
+    expect(page.locator("#sync-chip")).to_contain_text("20 条待同步")
     assert requests_while_offline(live_server, received) == []
     assert entries_of(live_server, "离线记录") == []
 
-    page.context.set_offline(False)
+    tablet.set_offline(False)
     expect(page.locator("#sync-chip")).to_contain_text("全部已同步", timeout=15_000)
     expect(page.locator("#my-entries li.synced", has_text="离线记录")).to_have_count(20)
     stored = entries_of(live_server, "离线记录")
@@ -100,4 +124,5 @@ def test_twenty_entries_made_offline_arrive_once_with_their_photos(new_page, liv
             select(func.count()).select_from(attachment).where(attachment.c.id.in_(photo_ids))
         )
     assert arrived == 4
-    assert page.evaluate("async () => (await (await indexedDB.databases()).length)") >= 1
+    assert page.evaluate("async () => (await indexedDB.databases()).length") >= 1
+    tablet.close()
