@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.duty.models import DutyEntry
 from app.extensions import db
+from app.models import Device
 from e2e.conftest import DESKTOP, TABLET_PORTRAIT
 from e2e.test_offline import (
     PACK_CACHED,
@@ -67,6 +68,9 @@ def test_online_an_entry_reaches_the_server_and_the_office(new_page, live_server
     expect(page.locator("#my-entries")).to_contain_text("在线记录：大堂灯不亮")
     (entry,) = entries_of(live_server, "在线记录")
     assert len(entry.photo_ids) == 1
+    with live_server.app.app_context():
+        # The browser's answer to navigator.storage.persist() reached the office's list.
+        assert db.session.get(Device, entry.device_id).storage_persisted is not None
 
     office = new_page(DESKTOP)
     sign_in(office, "office1")
@@ -102,11 +106,16 @@ def test_twenty_entries_made_offline_survive_a_browser_restart_and_arrive_once(
     page.reload()
     expect(page.locator("#sync-chip")).to_contain_text("20 条待同步")
     expect(page.locator("#my-entries li.waiting", has_text="离线记录")).to_have_count(20)
+    precached_icon = page.evaluate("document.querySelector('link[rel=icon]').href")
     tablet.close()
 
     tablet = open_tablet()
-    tablet.set_offline(True)
     page = tablet.pages[0] if tablet.pages else tablet.new_page()
+    # Chromium attaches the offline emulation to a service worker once it runs: wake the
+    # worker first with a file it serves from its precache, which reaches no server.
+    page.goto(precached_icon)
+    tablet.set_offline(True)
+    received = len(live_server.requests)
     page.goto("/duty/")
     expect(page.locator("#sync-chip")).to_contain_text("20 条待同步")
     assert requests_while_offline(live_server, received) == []

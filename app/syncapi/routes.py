@@ -1,5 +1,6 @@
 """Sync routes: the tablet's token, push, pull and uploads; the office's problem list."""
 
+import json
 import secrets
 import uuid
 
@@ -29,6 +30,7 @@ REASON_LABELS = {
     "not_found": _l("Refers to something that does not exist here"),
     "overlap": _l("Overlaps a confirmed booking"),
     "constraint": _l("Conflicts with stored data"),
+    "wrong_property": _l("Area of another property"),
 }
 
 
@@ -65,6 +67,12 @@ def _note_storage_persisted() -> None:
         db.session.commit()
 
 
+@bp.app_template_filter("readable_json")
+def readable_json(value) -> str:
+    """JSON as people read it: Chinese text stays text (tojson writes \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 @bp.route("/token", methods=["POST"])
 @roles_allowed(*ALL_ROLES)
 def token():
@@ -88,6 +96,11 @@ def token():
 def push():
     _note_storage_persisted()
     reply = engine.push(db.session, current_registry(), _actor(), _json_body(), server_now())
+    for result in reply["results"]:
+        # The tablet shows this to its user: in their language, the engine's words after it.
+        if result["status"] == "rejected" and result["reason"] in REASON_LABELS:
+            result["detail"] = result["message"]
+            result["message"] = str(REASON_LABELS[result["reason"]])
     return jsonify(reply)
 
 

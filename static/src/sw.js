@@ -57,3 +57,14 @@ async function renewPages() {
 }
 
 self.addEventListener("activate", (event) => event.waitUntil(renewPages()));
+
+// Background Sync, where the browser has it: ask an open page to sync. The page holds
+// the outbox logic; with no page open, the next start syncs instead.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "kefu-outbox") return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window" }).then((pages) => {
+      for (const page of pages) page.postMessage({ type: "sync-now" });
+    }),
+  );
+});

@@ -41,10 +41,16 @@ async function token(renew = false) {
 }
 
 async function send(method, url, body, headers = {}, renewed = false) {
+  const persisted = await getMeta("storagePersisted", null);
   const response = await fetch(url, {
     method,
     body,
-    headers: { Authorization: `Bearer ${await token()}`, ...headers },
+    headers: {
+      Authorization: `Bearer ${await token()}`,
+      // The office sees per device whether the browser promised to keep its data.
+      ...(persisted === null ? {} : { "X-Storage-Persisted": String(persisted) }),
+      ...headers,
+    },
   });
   if (response.status === 401 && !renewed) {
     await token(true);
@@ -182,6 +188,11 @@ export function syncNow() {
 
 export function afterChange() {
   announce();
+  // Where the browser has Background Sync it may wake the worker once online even if
+  // this page is gone; the loop above does not rely on it.
+  navigator.serviceWorker?.ready
+    .then((registration) => registration.sync?.register("kefu-outbox"))
+    .catch(() => {});
   return syncNow();
 }
 
