@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -251,6 +252,22 @@ def _apply_one(session, registry, actor, client_id, pending: _Pending, now) -> d
     }
 
 
+@contextmanager
+def _all_or_nothing(session: Session):
+    """Commit inside; on any refusal or database failure roll everything back.
+
+    A database that is down or busy becomes a TransientError: the device retries later.
+    """
+    try:
+        yield
+    except ProtocolError:
+        session.rollback()
+        raise
+    except (OperationalError, DBAPIError) as error:
+        session.rollback()
+        raise TransientError(str(error)) from error
+
+
 def push(session: Session, registry: Registry, actor: Actor, body, now: datetime) -> dict:
     """Apply a device's batch: each new mutation once, in order, with its effect.
 
@@ -260,7 +277,7 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
     request = protocol.load(protocol.PUSH, body)
     _validate_envelope(registry, request)
     client_id = request["client_id"]
-    try:
+    with _all_or_nothing(session):
         bump_partition(session, actor.property_id)
         last = _client_row(session, client_id, actor, now)
         mutations = request["mutations"]
@@ -286,12 +303,6 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
             .values(last_mutation_id=last, last_push_at=now)
         )
         session.commit()
-    except ProtocolError:
-        session.rollback()
-        raise
-    except (OperationalError, DBAPIError) as error:
-        session.rollback()
-        raise TransientError(str(error)) from error
     return {"last_mutation_id": last, "results": results}
 
 
@@ -327,7 +338,7 @@ def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime
     request = protocol.load(protocol.PULL, body)
     position = protocol.parse_cursor(request["cursor"])
     scopes = registry.scopes_for(actor)
-    try:
+    with _all_or_nothing(session):
         if expire_due(session, actor.property_id, now):
             session.commit()
         # The version is read before the changes: every change at or below it has
@@ -350,12 +361,6 @@ def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime
             update(client).where(client.c.id == request["client_id"]).values(last_pull_at=now)
         )
         session.commit()
-    except ProtocolError:
-        session.rollback()
-        raise
-    except (OperationalError, DBAPIError) as error:
-        session.rollback()
-        raise TransientError(str(error)) from error
     return PullReply(
         cursor=protocol.format_cursor(actor.property_id, version, scopes),
         last_mutation_id=last,
