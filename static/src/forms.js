@@ -90,7 +90,7 @@ async function submit(form) {
 }
 
 function formatTime(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
 
 /** The user's entries of the day as this device knows them: synced ones, then waiting ones. */
