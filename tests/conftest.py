@@ -9,12 +9,10 @@ import contextlib
 import os
 import re
 import shutil
-import uuid
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 import sync.tables
@@ -23,6 +21,7 @@ from app.demo import DEMO_PASSWORD, create_demo
 from app.extensions import db
 from sync.changes import track_changes
 from tests import sync_kinds
+from tests.databases import throwaway_postgres
 from tests.sync_world import Clock, World, all_tables
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -63,16 +62,8 @@ def fresh_postgres_database():
         if os.environ.get("KEFU_REQUIRE_POSTGRES"):
             pytest.fail("KEFU_REQUIRE_POSTGRES is set but KEFU_TEST_POSTGRES_URL is not")
         pytest.skip("PostgreSQL: set KEFU_TEST_POSTGRES_URL to run these tests on it")
-    name = f"kefu_test_{uuid.uuid4().hex[:12]}"
-    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        server.dispose()
+    with throwaway_postgres(server_url, "kefu_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
