@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask_migrate import upgrade
 from marshmallow import Schema, fields, validate
@@ -35,16 +36,16 @@ from sqlalchemy import (
     MetaData,
     String,
     Uuid,
-    create_engine,
     func,
     insert,
     select,
-    text,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from app import create_app
+# Run as a script from anywhere: the project's packages (tests.databases too) import.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
 from app.access import hash_token
 from app.demo import create_demo
 from app.extensions import db
@@ -52,6 +53,7 @@ from app.models import Area, Building, Device, Floor, Property, User
 from sync.engine import MutationContext
 from sync.merge import insert_device_record
 from sync.registry import Actor, RecordKind, Registry
+from tests.databases import throwaway_postgres
 
 DEVICES_PER_ROUND = 10  # The 10k pull: one round's results, made by 10 devices.
 ITEMS = ["消防通道", "照明", "门禁", "地面清洁", "垃圾桶", "空调出风口", "电梯厅", "卫生间"]
@@ -157,16 +159,8 @@ def fresh_database(kind: str, server_url: str | None, folder: str) -> Iterator[s
     if kind == "sqlite":
         yield f"sqlite:///{folder}/bench.sqlite3"
         return
-    name = f"kefu_bench_{uuid.uuid4().hex[:12]}"
-    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        server.dispose()
+    with throwaway_postgres(server_url, "kefu_bench") as url:
+        yield url
 
 
 # --- The workload ------------------------------------------------------------------------

@@ -1,13 +1,10 @@
 // The sync chip in the header, the queue it opens, and the sign-out guard.
 import { database } from "./store.js";
 import { status, syncNow } from "./sync.js";
+import { clockTime } from "./time.js";
 
 function fill(template, values) {
   return Object.entries(values).reduce((text, [key, value]) => text.replace(`{${key}}`, value), template);
-}
-
-function clock(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
 
 async function renderChip(chip) {
@@ -19,7 +16,7 @@ async function renderChip(chip) {
   else if (now.waiting) text = fill(chip.dataset.waiting, { n: now.waiting });
   else text = chip.dataset.synced;
   if (now.refused) text += ` · ${fill(chip.dataset.refused, { n: now.refused })}`;
-  const last = now.lastSyncAt ? fill(chip.dataset.last, { time: clock(now.lastSyncAt) }) : chip.dataset.never;
+  const last = now.lastSyncAt ? fill(chip.dataset.last, { time: clockTime(now.lastSyncAt) }) : chip.dataset.never;
   chip.querySelector(".chip-state").textContent = text;
   chip.querySelector(".chip-time").textContent = last;
   chip.dataset.state = failed ? "failed" : now.waiting ? "waiting" : "synced";
@@ -46,7 +43,7 @@ async function renderQueue(dialog) {
   const db = await database();
   const waiting = await db.getAll("outbox");
   dialog.querySelector("#queue-waiting").replaceChildren(
-    ...waiting.map((mutation) => item(`#${mutation.id} ${mutation.name} · ${clock(Date.parse(mutation.device_time))}`)),
+    ...waiting.map((mutation) => item(`#${mutation.id} ${mutation.name} · ${clockTime(mutation.device_time)}`)),
   );
   const refused = await db.getAll("refused");
   dialog.querySelector("#queue-refused").replaceChildren(

@@ -2,6 +2,7 @@
 // server's own confirmation replaces it when the network allows. Drafts survive reloads.
 import { database, enqueue, recordsOf } from "./store.js";
 import { afterChange, status, syncNow } from "./sync.js";
+import { clockTime } from "./time.js";
 
 const MAX_PHOTO_SIDE = 1600;
 const NIL_ID = "00000000-0000-0000-0000-000000000000";
@@ -89,10 +90,6 @@ async function submit(form) {
   }
 }
 
-function formatTime(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-}
-
 /** The user's entries of the day as this device knows them: synced ones, then waiting ones. */
 async function renderList(list) {
   const kind = list.dataset.localList;
@@ -100,7 +97,7 @@ async function renderList(list) {
   const today = new Date().toDateString();
   const synced = (await recordsOf(kind)).map((record) => ({ ...record.data, id: record.id, waiting: false }));
   const waiting = (await (await database()).getAll("outbox"))
-    .filter((mutation) => mutation.name.startsWith("duty."))
+    .filter((mutation) => mutation.name === list.dataset.waitingFrom)
     .map((mutation) => ({ ...mutation.args, device_time: mutation.device_time, waiting: true }));
   const shown = new Set();
   const entries = [...waiting, ...synced]
@@ -112,7 +109,7 @@ async function renderList(list) {
       const item = document.createElement("li");
       item.className = entry.waiting ? "waiting" : "synced";
       const when = document.createElement("time");
-      when.textContent = formatTime(entry.device_time);
+      when.textContent = clockTime(entry.device_time);
       const text = document.createElement("span");
       text.textContent = ` ${categories[entry.category] ?? ""} · ${entry.text}`;
       item.append(when, text);
