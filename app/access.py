@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import csrf, db
 from app.models import Device, Role, User, utcnow
@@ -159,7 +160,12 @@ def _authenticate_device(allowed: frozenset[Role]):
     scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return _device_error(401, "no_token", _("This device is not signed in. Please sign in."))
-    device = db.session.scalar(select(Device).where(Device.token_hash == hash_token(token)))
+    device = db.session.scalar(
+        select(Device)
+        .where(Device.token_hash == hash_token(token))
+        # Every sync request needs all three: one query rather than three.
+        .options(joinedload(Device.user), joinedload(Device.property))
+    )
     if device is None:
         return _device_error(
             401, "unknown_token", _("This device is not signed in. Please sign in.")

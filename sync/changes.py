@@ -36,7 +36,7 @@ def _statements(dialect: str) -> dict:
     )
     upsert = insert(change)
     upsert = upsert.on_conflict_do_update(
-        index_elements=["partition_id", "scope", "kind", "record_id"],
+        index_elements=["partition_id", "kind", "record_id", "scope"],
         set_={
             "version": upsert.excluded.version,
             "deleted": 0,
@@ -102,11 +102,14 @@ def _record_id(session: Session, record) -> str:
     return str(session.identity_key(instance=record)[1][0])
 
 
-def change_rows(session: Session, kind, record, now: datetime) -> list[dict]:
-    """The change-log rows of a record's current state, one per scope it is in."""
+def change_rows(session: Session, kind, record, now: datetime, record_id=None) -> list[dict]:
+    """The change-log rows of a record's current state, one per scope it is in.
+
+    ``record`` is an ORM object, or any object with its values and then ``record_id``.
+    """
     partition_id = kind.partition(record)
     version = bump_partition(session, partition_id)
-    record_id = _record_id(session, record)
+    record_id = _record_id(session, record) if record_id is None else str(record_id)
     data = kind.serialize(record)
     expires = naive_utc(kind.expires(record))
     return [

@@ -8,15 +8,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Text, cast, insert, select, update
+from sqlalchemy import Text, cast, insert, inspect, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from sync import protocol
-from sync.changes import bump_partition, current_version, expire_due, naive_utc
+from sync.changes import (
+    bump_partition,
+    change_rows,
+    current_version,
+    expire_due,
+    naive_utc,
+    statements_for,
+)
 from sync.errors import ProtocolError, Rejected, TransientError
 from sync.registry import Actor, MutationHandler, Registry
 from sync.tables import attachment_ref, change, client, flag, rejection
@@ -37,20 +46,104 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _InsertPlan:
+    """How device-made records of one model are inserted without the ORM."""
+
+    statement: Any
+    column_of: dict[str, str]  # attribute name -> column name
+    defaults: dict[str, Any]  # attribute name -> the column's Python-side default
+
+
+@cache
+def _insert_plan(model: type) -> _InsertPlan:
+    column_of, defaults = {}, {}
+    for attribute in inspect(model).column_attrs:
+        column = attribute.columns[0]
+        column_of[attribute.key] = column.key
+        if column.default is not None and (column.default.is_scalar or column.default.is_callable):
+            defaults[attribute.key] = column.default
+    return _InsertPlan(insert(model.__table__), column_of, defaults)
+
+
+class NewRecords:
+    """The device-made records of a batch that is tried at once, inserted together.
+
+    One INSERT per table for the batch, rather than an ORM object and its flush per
+    record: that was most of a push's time. A record waits here until a handler next
+    uses the session, or the batch ends; the change log gets it then, as a flush would.
+    Kinds see these records as plain objects of their column values, defaults filled in.
+    """
+
+    def __init__(self, session: Session, registry: Registry, now: datetime):
+        self._session = session
+        self._registry = registry
+        self._now = now
+        self._made: dict[tuple[type, Any], SimpleNamespace] = {}
+        self._waiting: dict[type, list[dict]] = {}
+
+    def get(self, model: type, record_id) -> SimpleNamespace | None:
+        """A record made earlier in this batch."""
+        return self._made.get((model, record_id))
+
+    def add(self, model: type, record_id, values: dict) -> None:
+        row = {"id": record_id, **values}
+        for name, default in _insert_plan(model).defaults.items():
+            if name not in row:
+                # SQLAlchemy wraps a default's callable to take an execution context.
+                row[name] = default.arg if default.is_scalar else default.arg(None)
+        self._made[(model, record_id)] = SimpleNamespace(**row)
+        self._waiting.setdefault(model, []).append(row)
+
+    def write(self) -> None:
+        """Insert the waiting records and their change-log rows."""
+        if not self._waiting:
+            return
+        waiting, self._waiting = self._waiting, {}
+        # What the ORM holds was made before these records: first, for foreign keys.
+        self._session.flush()
+        connection = self._session.connection()
+        changes: list[dict] = []
+        for model, rows in waiting.items():
+            plan = _insert_plan(model)
+            connection.execute(
+                plan.statement,
+                [{plan.column_of[name]: value for name, value in row.items()} for row in rows],
+            )
+            kind = self._registry.kind_of_model(model)
+            if kind is not None:
+                for row in rows:
+                    record = self._made[(model, row["id"])]
+                    changes.extend(change_rows(self._session, kind, record, self._now, row["id"]))
+        if changes:
+            connection.execute(statements_for(self._session)["upsert"], changes)
+
+
 @dataclass
 class MutationContext:
     """What a mutation handler works with: the transaction, who sent it, and when."""
 
-    session: Session
+    _session: Session
     registry: Registry
     actor: Actor
     client_id: uuid.UUID
     mutation_id: int
     device_time: datetime
     received_at: datetime
-    # True while a whole batch is tried at once: merge helpers skip their look-ups.
-    optimistic: bool = False
+    # Set while a whole batch is tried at once: device-made records wait in it.
+    new_records: NewRecords | None = None
     flags: list[dict] = field(default_factory=list)
+
+    @property
+    def session(self) -> Session:
+        """The batch's transaction, with every record made so far in it written.
+
+        Device-made records of a batch wait to be inserted together; whatever a
+        handler reads through the session sees them.
+        """
+        if self.new_records is not None:
+            self.new_records.write()
+        return self._session
 
     def flag(self, reason: str, kind: str | None = None, record_id=None, **detail) -> None:
         """Ask the office to look at something; the mutation still applies."""
@@ -170,7 +263,7 @@ def _check(registry: Registry, actor: Actor, mutation: dict) -> _Pending:
         return _Pending(mutation, handler, None, refusal)
 
 
-def _context(session, registry, actor, client_id, pending: _Pending, now, optimistic):
+def _context(session, registry, actor, client_id, pending: _Pending, now, new_records=None):
     context = MutationContext(
         session,
         registry,
@@ -180,7 +273,7 @@ def _context(session, registry, actor, client_id, pending: _Pending, now, optimi
         # The same instant in UTC: SQLite would drop the device's offset as it stores it.
         pending.mutation["device_time"].astimezone(UTC),
         now.replace(tzinfo=UTC),
-        optimistic=optimistic,
+        new_records,
     )
     if abs(context.device_time - context.received_at) > CLOCK_SKEW_LIMIT:
         context.flag("clock_skew", device_time=context.device_time, received_at=now)
@@ -202,11 +295,13 @@ def _apply_together(session, registry, actor, client_id, batch, now) -> list[dic
     """
     if any(pending.refusal for pending in batch):
         return None
-    contexts = [_context(session, registry, actor, client_id, p, now, True) for p in batch]
+    new_records = NewRecords(session, registry, now)
+    contexts = [_context(session, registry, actor, client_id, p, now, new_records) for p in batch]
     savepoint = session.begin_nested()
     try:
         for pending, context in zip(batch, contexts, strict=True):
             pending.handler.apply(context, dict(pending.args))
+        new_records.write()
         session.flush()
         flags = [f for context in contexts for f in context.flags]
         if flags:
@@ -222,7 +317,7 @@ def _apply_one(session, registry, actor, client_id, pending: _Pending, now) -> d
     """Apply one mutation in its own savepoint; a refusal is stored and reported."""
     refusal = pending.refusal
     if refusal is None:
-        context = _context(session, registry, actor, client_id, pending, now, False)
+        context = _context(session, registry, actor, client_id, pending, now)
         savepoint = session.begin_nested()
         try:
             pending.handler.apply(context, dict(pending.args))

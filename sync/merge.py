@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm.util import identity_key
 
 from sync.changes import naive_utc
 from sync.engine import MutationContext, jsonable
@@ -15,47 +14,43 @@ from sync.tables import field_history
 PROVENANCE = ("created_by_id", "device_id", "device_time", "received_at")
 
 
-def insert_device_record(context: MutationContext, model: type, record_id, values: dict) -> Any:
+def insert_device_record(context: MutationContext, model: type, record_id, values: dict) -> None:
     """Insert a record made on a device under the UUID the device gave it.
 
     The same id with the same content is a repeat and changes nothing; the same id with
     other content is a conflict: the stored record stays, and the office is told.
     """
-    session = context.session
-    kind = context.registry.kind_of_model(model)
-    if context.optimistic:
-        # No query: a repeated id fails the batch's flush instead, and is retried here.
-        # Only what this session already holds is looked at.
-        existing = session.identity_map.get(identity_key(model, record_id))
+    row = dict(values)
+    for name, value in zip(
+        PROVENANCE,
+        (context.actor.user_id, context.actor.device_id, context.device_time, context.received_at),
+        strict=True,
+    ):
+        if hasattr(model, name):
+            row[name] = value
+    new_records = context.new_records
+    if new_records is not None:
+        # No query: a record already stored fails the batch's insert instead, and the
+        # batch is retried one by one. Only this batch's own records are looked at.
+        existing = new_records.get(model, record_id)
+        if existing is None:
+            new_records.add(model, record_id, row)
+            return
     else:
-        existing = session.get(model, record_id)
-    if existing is None:
-        record = model(id=record_id, **values)
-        for name, value in zip(
-            PROVENANCE,
-            (
-                context.actor.user_id,
-                context.actor.device_id,
-                context.device_time,
-                context.received_at,
-            ),
-            strict=True,
-        ):
-            if hasattr(model, name):
-                setattr(record, name, value)
-        session.add(record)
-        return record
+        existing = context.session.get(model, record_id)
+        if existing is None:
+            context.session.add(model(id=record_id, **row))
+            return
     stored = {name: getattr(existing, name) for name in values}
     if jsonable(stored) != jsonable(values):
         context.flag(
             "id_conflict",
-            kind.name,
+            context.registry.kind_of_model(model).name,
             record_id,
             stored=stored,
             incoming=values,
             message="The same id arrived with other content; the stored record was kept.",
         )
-    return existing
 
 
 def edit_fields(context: MutationContext, record: Any, base_version: int, values: dict) -> None:

@@ -1,5 +1,8 @@
 // Offline-capable forms: a save goes to the outbox first and is confirmed at once; the
 // server's own confirmation replaces it when the network allows. Drafts survive reloads.
+// Records and photos are named on the device by time-ordered UUIDs (version 7): the
+// server's indexes then grow at their end instead of being rewritten all over.
+import { v7 as uuidv7 } from "uuid";
 import { database, enqueue, recordsOf } from "./store.js";
 import { afterChange, status, syncNow } from "./sync.js";
 import { clockTime } from "./time.js";
@@ -64,14 +67,14 @@ async function submit(form) {
     return;
   }
   const started = performance.now();
-  const args = { id: crypto.randomUUID(), ...argsOf(form) };
+  const args = { id: uuidv7(), ...argsOf(form) };
   const photoInput = form.querySelector("input[data-photos]");
   const files = [...(photoInput?.files ?? [])];
   // Cleared at once, so whatever the user types next is not wiped by this save.
   form.reset();
   const photos = [];
   for (const file of files) {
-    photos.push({ id: crypto.randomUUID(), blob: await resized(file), uploaded: false });
+    photos.push({ id: uuidv7(), blob: await resized(file), uploaded: false });
   }
   if (photoInput) args[photoInput.name] = photos.map((photo) => photo.id);
   await enqueue(form.dataset.mutation, args, photos);
