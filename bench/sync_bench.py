@@ -406,7 +406,7 @@ def run(db_name: str, url: str, folder: str, args) -> str:
     if profiler:
         say("profile of the pushes (cProfile, top 25 by own time):")
         stats = pstats.Stats(profiler, stream=sys.stdout)
-        stats.sort_stats(os.environ.get("KEFU_BENCH_SORT", "tottime")).print_stats(int(os.environ.get("KEFU_BENCH_TOP", "25")))
+        stats.sort_stats("tottime").print_stats(25)
     return (
         f"RESULT db={db_name} push_per_s={push_per_s:.0f} bulk_ratio={bulk_ratio:.3f} "
         f"pull_10k_ms={pull_10k_ms:.0f} peak_rss_mb={peak_rss_mb:.0f}"
