@@ -25,7 +25,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import csrf, db
@@ -154,18 +154,21 @@ def _device_error(status: int, error: str, message: str):
     return jsonify(error=error, message=message), status
 
 
+# Every sync request needs the device, its user and its property: one query, built once.
+_DEVICE_BY_TOKEN = (
+    select(Device)
+    .where(Device.token_hash == bindparam("token_hash"))
+    .options(joinedload(Device.user), joinedload(Device.property))
+)
+
+
 def _authenticate_device(allowed: frozenset[Role]):
     """Sign the request in by its device token; JSON errors a tablet can show."""
     g.user = g.device = g.property = None
     scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return _device_error(401, "no_token", _("This device is not signed in. Please sign in."))
-    device = db.session.scalar(
-        select(Device)
-        .where(Device.token_hash == hash_token(token))
-        # Every sync request needs all three: one query rather than three.
-        .options(joinedload(Device.user), joinedload(Device.property))
-    )
+    device = db.session.scalar(_DEVICE_BY_TOKEN, {"token_hash": hash_token(token)})
     if device is None:
         return _device_error(
             401, "unknown_token", _("This device is not signed in. Please sign in.")

@@ -41,6 +41,8 @@ class RecordKind:
     ``scopes`` says which scope tags a record belongs to (e.g. ``{"rooms"}`` or
     ``{"user:7"}``); ``serialize`` turns it into the JSON a device stores; ``partition``
     names its property; ``expires`` is when it leaves its scopes by time, if ever.
+    These four read column values only: a record a device made in a batch is given to
+    them as a plain object of its columns before it is written, without relationships.
     """
 
     name: str

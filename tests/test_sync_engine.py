@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 import sync.tables
+from sync import engine, protocol
 from sync.changes import purge_tombstones
 from sync.errors import ProtocolError
 from sync.registry import Actor
@@ -94,6 +95,45 @@ def test_same_id_same_content_is_a_no_op_other_content_is_a_conflict(world):
         assert session.get(Note, note_id).text == "电梯异响"
     (conflict,) = world.rows(sync.tables.flag)
     assert conflict.detail["incoming"]["text"] == "别的内容"
+
+
+def test_a_record_sent_twice_in_one_batch_is_made_once(world):
+    tablet = Device(world, FLOOR, 7)
+    note_id = uuid.uuid4()
+    reply = tablet.push(
+        note(tablet, "漏水", note_id), note(tablet, "漏水", note_id), note(tablet, "别的", note_id)
+    )
+    assert [r.get("flags") for r in reply["results"]] == [None, None, ["id_conflict"]]
+    assert world.count(Note) == 1
+
+
+def test_a_batch_tried_at_once_sees_the_records_it_made(world):
+    tablet = Device(world, FLOOR, 7)
+    cancelled, kept = str(uuid.uuid4()), str(uuid.uuid4())
+    slot = {"room": "301", "starts_at": "2026-11-28T09:00:00", "ends_at": "2026-11-28T10:00:00"}
+    body = {
+        "client_id": str(tablet.client_id),
+        "schema_version": 1,
+        "mutations": [
+            tablet.mutation("booking.create@1", {"id": cancelled, **slot}),
+            tablet.mutation("booking.cancel@1", {"id": cancelled}),
+            tablet.mutation("booking.create@1", {"id": kept, **slot}),
+        ],
+    }
+    mutations = protocol.load(protocol.PUSH, body)["mutations"]
+    with world.Session() as session:
+        batch = [engine._check(world.registry, tablet.actor, m) for m in mutations]
+        results = engine._apply_together(
+            session, world.registry, tablet.actor, tablet.client_id, batch, world.clock.now
+        )
+        session.commit()
+    # None would mean the batch fell back to one mutation at a time.
+    assert results is not None
+    assert [r["status"] for r in results] == ["applied"] * 3
+    tablet.pull()
+    assert tablet.data[("booking", cancelled)]["status"] == "cancelled"
+    # The column's default, filled in before the record was written.
+    assert tablet.data[("booking", kept)]["status"] == "confirmed"
 
 
 def test_concurrent_field_edits_take_the_later_value_and_flag_the_record(world):
