@@ -68,6 +68,8 @@ def test_online_an_entry_reaches_the_server_and_the_office(new_page, live_server
     expect(page.locator("#my-entries")).to_contain_text("在线记录：大堂灯不亮")
     (entry,) = entries_of(live_server, "在线记录")
     assert len(entry.photo_ids) == 1
+    # Named on the device by time-ordered UUIDs, which keep the server's indexes compact.
+    assert entry.id.version == uuid.UUID(entry.photo_ids[0]).version == 7
     with live_server.app.app_context():
         # The browser's answer to navigator.storage.persist() reached the office's list.
         assert db.session.get(Device, entry.device_id).storage_persisted is not None

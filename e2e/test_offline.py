@@ -29,14 +29,17 @@ PACK_CACHED = """async (pages) => {
 }"""
 
 
-# Fetched by Chromium itself, not by the app: its check for a new service worker and its
-# read of the web manifest bypass the offline emulation (a real tablet's would fail).
-BROWSER_OWN_REQUESTS = {"GET /sw.js", "GET /manifest.webmanifest"}
+# Fetched by Chromium itself, not by the app: its check for a new service worker, its
+# read of the web manifest and its favicon fetches bypass the offline emulation (a real
+# tablet's would fail).
+BROWSER_OWN_REQUEST = re.compile(
+    r"GET (/sw\.js|/manifest\.webmanifest|/favicon\.ico|/static/dist/icon\.[0-9a-f]+\.svg)"
+)
 
 
 def requests_while_offline(live_server, since: int) -> list[str]:
     """What the app sent while offline: nothing, if it works offline."""
-    return [r for r in live_server.requests[since:] if r not in BROWSER_OWN_REQUESTS]
+    return [r for r in live_server.requests[since:] if not BROWSER_OWN_REQUEST.fullmatch(r)]
 
 
 def signed_in_tablet(new_page, username="floor1") -> Page:

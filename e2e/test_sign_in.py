@@ -25,7 +25,10 @@ def sign_in(page: Page, username: str, password: str = "kefu-demo") -> None:
     page.goto("/auth/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    # Returns on the page the form leads to, right or wrong: a caller's next step must
+    # not land on the login page as it goes.
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
 
 
 def small_touch_targets(page: Page) -> list[str]:
