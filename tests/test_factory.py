@@ -78,3 +78,15 @@ def test_hashed_static_files_are_cached_for_a_year(client):
     response = client.get(f"/static/dist/{manifest['htmx.js']}")
     assert response.status_code == 200
     assert response.cache_control.max_age == 365 * 24 * 3600
+
+
+def test_sqlite_is_durable_and_checks_foreign_keys(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/k.db"})
+    with app.app_context(), db.engine.connect() as connection:
+        settings = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys")
+        }
+        db.engine.dispose()
+    # synchronous 2 is FULL: an acknowledged push survives a power cut.
+    assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
