@@ -79,12 +79,16 @@ class NewRecords:
         self._session = session
         self._registry = registry
         self._now = now
-        self._made: dict[tuple[type, Any], SimpleNamespace] = {}
-        self._waiting: dict[type, list[dict]] = {}
+        self._waiting: dict[type, dict[Any, SimpleNamespace]] = {}
+        self._written: set[tuple[type, Any]] = set()
 
-    def get(self, model: type, record_id) -> SimpleNamespace | None:
-        """A record made earlier in this batch."""
-        return self._made.get((model, record_id))
+    def get(self, model: type, record_id) -> Any:
+        """A record made earlier in this batch, as it stands now; None if there is none."""
+        waiting = self._waiting.get(model, {}).get(record_id)
+        if waiting is None and (model, record_id) in self._written:
+            # Written already, so later mutations of the batch may have changed it.
+            return self._session.get(model, record_id)
+        return waiting
 
     def add(self, model: type, record_id, values: dict) -> None:
         row = {"id": record_id, **values}
@@ -92,8 +96,7 @@ class NewRecords:
             if name not in row:
                 # SQLAlchemy wraps a default's callable to take an execution context.
                 row[name] = default.arg if default.is_scalar else default.arg(None)
-        self._made[(model, record_id)] = SimpleNamespace(**row)
-        self._waiting.setdefault(model, []).append(row)
+        self._waiting.setdefault(model, {})[record_id] = SimpleNamespace(**row)
 
     def write(self) -> None:
         """Insert the waiting records and their change-log rows."""
@@ -104,17 +107,20 @@ class NewRecords:
         self._session.flush()
         connection = self._session.connection()
         changes: list[dict] = []
-        for model, rows in waiting.items():
+        for model, records in waiting.items():
             plan = _insert_plan(model)
             connection.execute(
                 plan.statement,
-                [{plan.column_of[name]: value for name, value in row.items()} for row in rows],
+                [
+                    {plan.column_of[name]: value for name, value in vars(record).items()}
+                    for record in records.values()
+                ],
             )
+            self._written.update((model, record_id) for record_id in records)
             kind = self._registry.kind_of_model(model)
             if kind is not None:
-                for row in rows:
-                    record = self._made[(model, row["id"])]
-                    changes.extend(change_rows(self._session, kind, record, self._now, row["id"]))
+                for record_id, record in records.items():
+                    changes.extend(change_rows(self._session, kind, record, self._now, record_id))
         if changes:
             connection.execute(statements_for(self._session)["upsert"], changes)
 

@@ -97,13 +97,35 @@ def test_same_id_same_content_is_a_no_op_other_content_is_a_conflict(world):
     assert conflict.detail["incoming"]["text"] == "别的内容"
 
 
-def test_a_record_sent_twice_in_one_batch_is_made_once(world):
+def applied_at_once(world, device, *mutations) -> list[dict]:
+    """Results of a batch tried whole, the fast way; fails if it had to go one by one."""
+    body = {"client_id": str(device.client_id), "schema_version": 1, "mutations": list(mutations)}
+    loaded = protocol.load(protocol.PUSH, body)["mutations"]
+    with world.Session() as session:
+        batch = [engine._check(world.registry, device.actor, m) for m in loaded]
+        results = engine._apply_together(
+            session, world.registry, device.actor, device.client_id, batch, world.clock.now
+        )
+        session.commit()
+    assert results is not None, "the batch fell back to one mutation at a time"
+    return results
+
+
+def test_a_record_sent_again_in_one_batch_is_made_once(world):
     tablet = Device(world, FLOOR, 7)
     note_id = uuid.uuid4()
-    reply = tablet.push(
-        note(tablet, "漏水", note_id), note(tablet, "漏水", note_id), note(tablet, "别的", note_id)
+    slot = {"room": "301", "starts_at": "2026-11-28T09:00:00", "ends_at": "2026-11-28T10:00:00"}
+    results = applied_at_once(
+        world,
+        tablet,
+        note(tablet, "漏水", note_id),
+        note(tablet, "漏水", note_id),
+        # A handler that reads: the note is written before it, and compared as stored after.
+        tablet.mutation("booking.create@1", {"id": str(uuid.uuid4()), **slot}),
+        note(tablet, "漏水", note_id),
+        note(tablet, "别的", note_id),
     )
-    assert [r.get("flags") for r in reply["results"]] == [None, None, ["id_conflict"]]
+    assert [r.get("flags") for r in results] == [None, None, None, None, ["id_conflict"]]
     assert world.count(Note) == 1
 
 
@@ -111,24 +133,13 @@ def test_a_batch_tried_at_once_sees_the_records_it_made(world):
     tablet = Device(world, FLOOR, 7)
     cancelled, kept = str(uuid.uuid4()), str(uuid.uuid4())
     slot = {"room": "301", "starts_at": "2026-11-28T09:00:00", "ends_at": "2026-11-28T10:00:00"}
-    body = {
-        "client_id": str(tablet.client_id),
-        "schema_version": 1,
-        "mutations": [
-            tablet.mutation("booking.create@1", {"id": cancelled, **slot}),
-            tablet.mutation("booking.cancel@1", {"id": cancelled}),
-            tablet.mutation("booking.create@1", {"id": kept, **slot}),
-        ],
-    }
-    mutations = protocol.load(protocol.PUSH, body)["mutations"]
-    with world.Session() as session:
-        batch = [engine._check(world.registry, tablet.actor, m) for m in mutations]
-        results = engine._apply_together(
-            session, world.registry, tablet.actor, tablet.client_id, batch, world.clock.now
-        )
-        session.commit()
-    # None would mean the batch fell back to one mutation at a time.
-    assert results is not None
+    results = applied_at_once(
+        world,
+        tablet,
+        tablet.mutation("booking.create@1", {"id": cancelled, **slot}),
+        tablet.mutation("booking.cancel@1", {"id": cancelled}),
+        tablet.mutation("booking.create@1", {"id": kept, **slot}),
+    )
     assert [r["status"] for r in results] == ["applied"] * 3
     tablet.pull()
     assert tablet.data[("booking", cancelled)]["status"] == "cancelled"
