@@ -175,22 +175,32 @@ def postgres_engine_url():
 
 
 @pytest.fixture(params=BACKENDS)
-def world(request, tmp_path):
-    """A database with the engine's tables and the test kinds, and a way to act on it."""
+def sync_database_url(request, tmp_path):
+    """An empty database with the engine's tables and the test kinds."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'sync.sqlite3'}"
         engine = create_engine(url)
         sync.tables.metadata.create_all(engine)
         sync_kinds.Base.metadata.create_all(engine)
-    else:
-        engine = create_engine(request.getfixturevalue("postgres_engine_url"))
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("postgres_engine_url")
+    yield url
+    engine = create_engine(url)
+    names = ", ".join(t.name for t in all_tables())
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+    engine.dispose()
+
+
+@pytest.fixture
+def world(sync_database_url):
+    """The sync engine's database, and a way to act on it."""
+    engine = create_engine(sync_database_url)
     registry = sync_kinds.build_registry()
     clock = Clock()
     Session = sessionmaker(engine, expire_on_commit=False)
     track_changes(Session, lambda: registry, clock)
     yield World(Session, registry, clock)
-    if request.param == "postgresql":
-        names = ", ".join(t.name for t in all_tables())
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
     engine.dispose()

@@ -1,6 +1,7 @@
 """Pushes from several processes at once while a device pulls: no committed change is skipped.
 
-PostgreSQL only: there writers really run side by side. Four processes push notes,
+On PostgreSQL the writers run side by side; on SQLite, as under gunicorn's workers, they
+take turns at the database's write lock. Four processes push notes,
 bookings, cancellations and task edits as floor staff; the test process pulls all the
 while as a floor-staff device whose scope holds the bookings and tasks, and the notes of
 the first pusher (the same person on another device). When the pushers are done it pulls
@@ -15,7 +16,7 @@ import traceback
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from sync import engine as sync_engine
@@ -26,7 +27,7 @@ from sync.registry import Actor
 from sync.tables import client, rejection
 from tests import sync_kinds
 from tests.sync_kinds import FLOOR, Booking, Note
-from tests.sync_world import PROPERTY, T0, all_tables
+from tests.sync_world import PROPERTY, T0
 from tests.test_sync_stateful import scope_data
 
 PUSHERS = 4
@@ -45,12 +46,6 @@ def open_database(url):
     Session = sessionmaker(engine, expire_on_commit=False)
     track_changes(Session, lambda: registry, lambda: T0)
     return engine, Session, registry
-
-
-def empty_database(engine) -> None:
-    names = ", ".join(table.name for table in all_tables())
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
 
 
 def make_batch(rng, index, next_id, bookings, task_ids) -> list[dict]:
@@ -129,10 +124,9 @@ def pusher(url, index, task_ids, start, results) -> None:
         raise
 
 
-def test_pulls_during_concurrent_pushes_never_skip_a_committed_change(postgres_engine_url):
-    url = postgres_engine_url
+def test_pulls_during_concurrent_pushes_never_skip_a_committed_change(sync_database_url):
+    url = sync_database_url
     engine, Session, registry = open_database(url)
-    empty_database(engine)
     processes = []
     try:
         with Session() as session:
@@ -185,7 +179,7 @@ def test_pulls_during_concurrent_pushes_never_skip_a_committed_change(postgres_e
         pull()
 
         # The pulls really ran among the pushes, and the pushes were not a trickle.
-        assert pulls_with_changes >= 3, pulls_with_changes
+        assert pulls_with_changes >= 3, (pulls_with_changes, len(versions))
         assert sum(s["made"] for s in summaries) >= PUSHERS * 5 * BATCH_SIZE
         with Session() as session:
             (expected,) = scope_data(session, registry, [puller], T0)
@@ -219,5 +213,4 @@ def test_pulls_during_concurrent_pushes_never_skip_a_committed_change(postgres_e
             if process.is_alive():
                 process.terminate()
                 process.join(timeout=10)
-        empty_database(engine)
         engine.dispose()
