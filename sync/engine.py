@@ -374,6 +374,8 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
     request = protocol.load(protocol.PUSH, body)
     _validate_envelope(registry, request)
     client_id = request["client_id"]
+    # Checked before the property's lock is taken, which other devices' pushes wait for.
+    checked = [_check(registry, actor, m) for m in request["mutations"]]
     with _all_or_nothing(session):
         bump_partition(session, actor.property_id)
         outbox = _outbox(session, client_id, actor)
@@ -394,7 +396,7 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
                 last_mutation_id=last,
             )
         results = [{"id": m["id"], "status": "duplicate"} for m in mutations if m["id"] <= last]
-        batch = [_check(registry, actor, m) for m in mutations if m["id"] > last]
+        batch = [pending for pending in checked if pending.mutation["id"] > last]
         applied = _apply_together(session, registry, actor, client_id, batch, now)
         if applied is None:
             applied = [_apply_one(session, registry, actor, client_id, p, now) for p in batch]
