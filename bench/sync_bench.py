@@ -11,24 +11,29 @@ the PostgreSQL server and dropped at the end. See bench/README.md for what it pr
 import argparse
 import contextlib
 import cProfile
+import http.client
 import json
+import multiprocessing
 import os
 import pstats
 import resource
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask_migrate import upgrade
+from gunicorn.app.base import BaseApplication
 from marshmallow import Schema, fields, validate
 from sqlalchemy import (
     DateTime,
@@ -292,6 +297,134 @@ def pull_once(client, device: BenchDevice, expected: int) -> float:
     return elapsed
 
 
+Sender = Callable[[BenchDevice, bytes], tuple[int, bytes]]
+
+
+def _serve(app, port: int, workers: int) -> None:
+    """Run gunicorn on the app as ``make serve`` does; its workers fork from this process."""
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"127.0.0.1:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("loglevel", "warning")
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+@contextlib.contextmanager
+def pushing_to(app, workers: int) -> Iterator[Sender]:
+    """A way to send a push: to the app in this process through the Flask test client, or,
+    with ``workers``, over HTTP to gunicorn serving it with that many workers."""
+    if not workers:
+        # One test client per thread: a client keeps state between requests.
+        clients = threading.local()
+
+        def send_in_process(device: BenchDevice, body: bytes) -> tuple[int, bytes]:
+            if not hasattr(clients, "client"):
+                clients.client = app.test_client()
+            reply = clients.client.post(
+                "/sync/push", data=body, content_type="application/json", headers=device.headers
+            )
+            return reply.status_code, reply.get_data()
+
+        yield send_in_process
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with app.app_context():
+        db.engine.dispose()  # The workers must not inherit this process's connections.
+    server = multiprocessing.get_context("fork").Process(
+        target=_serve, args=(app, port, workers), daemon=True
+    )
+    server.start()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or not server.is_alive():
+                raise SystemExit("gunicorn did not start") from None
+            time.sleep(0.1)
+
+    def send_over_http(device: BenchDevice, body: bytes) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        try:
+            headers = {**device.headers, "Content-Type": "application/json"}
+            connection.request("POST", "/sync/push", body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    try:
+        yield send_over_http
+    finally:
+        server.terminate()
+        server.join()
+
+
+def push_all(send: Sender, pushers, clients: int, total: int, say, profiler) -> tuple[int, float]:
+    """Push every device's batches; returns (mutations applied, seconds).
+
+    Devices take turns, one batch each, as tablets coming back online would; with several
+    clients, each takes its share of the devices and they push side by side.
+    """
+    rounds_of_batches = max(len(device.bodies) for device in pushers)
+    lock = threading.Lock()
+    tally = {"pushed": 0, "applied": 0, "reported": 0, "last_report": 0.0}
+    failures: list[str] = []
+    began = tally["last_report"] = time.perf_counter()
+
+    def push_share(share) -> None:
+        for batch_no in range(rounds_of_batches):
+            for device in share:
+                if batch_no >= len(device.bodies) or failures:
+                    continue
+                status, body = send(device, device.bodies[batch_no])
+                if status != 200:
+                    failures.append(f"push failed: {status} {body.decode()[:500]}")
+                    return
+                results = json.loads(body)["results"]
+                with lock:
+                    tally["pushed"] += len(results)
+                    tally["applied"] += sum(1 for r in results if r["status"] == "applied")
+                    if tally["pushed"] - tally["reported"] >= total // 10:
+                        now = time.perf_counter()
+                        these = tally["pushed"] - tally["reported"]
+                        say(
+                            f"pushed {tally['pushed']}/{total} mutations: these {these} at "
+                            f"{these / (now - tally['last_report']):,.0f}/s, "
+                            f"{tally['pushed'] / (now - began):,.0f}/s so far"
+                        )
+                        tally["reported"], tally["last_report"] = tally["pushed"], now
+
+    if clients == 1:
+        # In this thread, where the profiler can see it.
+        if profiler:
+            profiler.enable()
+        push_share(pushers)
+        if profiler:
+            profiler.disable()
+    else:
+        threads = [
+            threading.Thread(target=push_share, args=(pushers[k::clients],)) for k in range(clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    seconds = time.perf_counter() - began
+    if failures:
+        raise SystemExit(failures[0])
+    return tally["applied"], seconds
+
+
 def progress(db_name: str, message: str) -> None:
     print(f"[{db_name}] {message}", flush=True)
 
@@ -342,39 +475,11 @@ def run(db_name: str, url: str, folder: str, args) -> str:
             f"in batches of {args.batch} ready ({time.perf_counter() - began:.1f}s)"
         )
 
-    # Push: devices take turns, one batch each, as tablets coming back online would.
-    client = app.test_client()
-    rounds_of_batches = max(len(d.bodies) for d in pushers)
     profiler = cProfile.Profile() if args.profile else None
-    pushed = applied = reported = 0
-    began = last_report = time.perf_counter()
-    if profiler:
-        profiler.enable()
-    for batch_no in range(rounds_of_batches):
-        for device in pushers:
-            if batch_no >= len(device.bodies):
-                continue
-            reply = client.post(
-                "/sync/push",
-                data=device.bodies[batch_no],
-                content_type="application/json",
-                headers=device.headers,
-            )
-            if reply.status_code != 200:
-                raise SystemExit(f"push failed: {reply.status_code} {reply.get_data(as_text=True)}")
-            results = reply.get_json()["results"]
-            pushed += len(results)
-            applied += sum(1 for r in results if r["status"] == "applied")
-        now = time.perf_counter()
-        say(
-            f"pushed {pushed}/{total} mutations: these {pushed - reported} at "
-            f"{(pushed - reported) / (now - last_report):,.0f}/s, "
-            f"{pushed / (now - began):,.0f}/s so far"
-        )
-        reported, last_report = pushed, now
-    push_seconds = time.perf_counter() - began
-    if profiler:
-        profiler.disable()
+    with pushing_to(app, args.served) as send:
+        route = f"gunicorn, {args.served} workers" if args.served else "the Flask test client"
+        say(f"pushing through {route}, {args.clients} device(s) at a time")
+        applied, push_seconds = push_all(send, pushers, args.clients, total, say, profiler)
     push_per_s = total / push_seconds
     if applied != total:
         raise SystemExit(f"only {applied} of {total} mutations were applied")
@@ -397,6 +502,7 @@ def run(db_name: str, url: str, folder: str, args) -> str:
     say(f"push / bulk = {bulk_ratio:.3f}")
 
     # Pull: a fresh device of the first round gets its snapshot; three times, new client ids.
+    client = app.test_client()
     pulls = [pull_once(client, puller_10k, expected_10k) for _ in range(3)]
     pull_10k_ms = statistics.median(pulls) * 1000
     say(
@@ -449,11 +555,25 @@ def main() -> int:
     parser.add_argument("--mutations", type=int, default=50_000)
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument(
+        "--served",
+        type=int,
+        default=0,
+        metavar="WORKERS",
+        help="push over HTTP to gunicorn with this many workers (default: the test client)",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=1, help="devices pushing at the same time (default 1)"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the pushes")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mutations < args.devices or args.devices < 1 or args.batch < 1:
         parser.error("need at least one device, one mutation per device and a batch of 1+")
+    if not 1 <= args.clients <= args.devices or args.served < 0:
+        parser.error("--clients is from 1 to the number of devices; --served from 0")
+    if args.profile and (args.served or args.clients > 1):
+        parser.error("--profile sees one client pushing in this process only")
 
     if args.only:
         print(run_one(args.only, args), flush=True)
