@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, TypeDecorator
+from sqlalchemy import Column, DateTime, ForeignKey, Select, String, Table, TypeDecorator, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -140,6 +140,16 @@ class Area(db.Model):
     kind: Mapped[AreaKind] = mapped_column(enum_column(AreaKind))
 
     floor: Mapped[Floor] = relationship(back_populates="areas")
+
+
+def areas_at(property_id: int, *columns) -> Select:
+    """A query of the areas in a property's buildings, or of these columns of them."""
+    return (
+        select(*(columns or (Area,)))
+        .join(Floor, Area.floor_id == Floor.id)
+        .join(Building, Floor.building_id == Building.id)
+        .where(Building.property_id == property_id)
+    )
 
 
 user_property = Table(

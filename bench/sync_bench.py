@@ -54,7 +54,7 @@ from app import create_app  # noqa: E402
 from app.access import hash_token
 from app.demo import create_demo
 from app.extensions import db
-from app.models import Area, Building, Device, Floor, Property, User
+from app.models import Area, Device, Property, User, areas_at
 from sync.engine import MutationContext
 from sync.merge import insert_device_record
 from sync.registry import Actor, RecordKind, Registry
@@ -452,15 +452,7 @@ def run(db_name: str, url: str, folder: str, args) -> str:
         prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
         user = db.session.scalar(select(User).where(User.username == "floor1"))
         property_id, user_id = prop.id, user.id
-        area_ids = list(
-            db.session.scalars(
-                select(Area.id)
-                .join(Floor)
-                .join(Building)
-                .where(Building.property_id == property_id)
-                .order_by(Area.id)
-            )
-        )
+        area_ids = db.session.scalars(areas_at(property_id, Area.id).order_by(Area.id)).all()
         # Devices 0-9 walk the first round (area), 10-19 the second, and so on.
         rounds = [area_ids[(i // DEVICES_PER_ROUND) % len(area_ids)] for i in range(devices_n)]
         pushers = add_devices(user_id, property_id, areas_of_device, [[a] for a in rounds])

@@ -195,9 +195,13 @@ class MutationContext:
                 )
 
 
-def _outbox(session: Session, client_id: uuid.UUID, actor: Actor):
-    """The row of a device's outbox, None before its first push; another device's is refused."""
-    row = session.execute(select(client).where(client.c.id == client_id).with_for_update()).first()
+def _outbox(session: Session, client_id: uuid.UUID, actor: Actor, *, lock: bool):
+    """The row of a device's outbox, None before its first push; another device's is refused.
+
+    ``lock`` holds the row until commit, for a push that advances it.
+    """
+    query = select(client).where(client.c.id == client_id)
+    row = session.execute(query.with_for_update() if lock else query).first()
     if row is not None and row.device_id != actor.device_id:
         raise ProtocolError(
             403, "client_of_another_device", "This client id belongs to another device."
@@ -289,6 +293,12 @@ def _result(pending: _Pending, context: MutationContext) -> dict:
     return result
 
 
+def _store_flags(session: Session, contexts: list[MutationContext]) -> None:
+    flags = [f for context in contexts for f in context.flags]
+    if flags:
+        session.execute(insert(flag), flags)
+
+
 def _apply_together(session, registry, actor, client_id, batch, now) -> list[dict] | None:
     """Apply a batch in one savepoint and one flush: the common case, fast.
 
@@ -305,9 +315,7 @@ def _apply_together(session, registry, actor, client_id, batch, now) -> list[dic
             pending.handler.apply(context, dict(pending.args))
         new_records.write()
         session.flush()
-        flags = [f for context in contexts for f in context.flags]
-        if flags:
-            session.execute(insert(flag), flags)
+        _store_flags(session, contexts)
         savepoint.commit()
     except (Rejected, IntegrityError, DataError):
         savepoint.rollback()
@@ -324,8 +332,7 @@ def _apply_one(session, registry, actor, client_id, pending: _Pending, now) -> d
         try:
             pending.handler.apply(context, dict(pending.args))
             session.flush()
-            if context.flags:
-                session.execute(insert(flag), context.flags)
+            _store_flags(session, [context])
             savepoint.commit()
             return _result(pending, context)
         except Rejected as error:
@@ -378,7 +385,7 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
     checked = [_check(registry, actor, m) for m in request["mutations"]]
     with _all_or_nothing(session):
         bump_partition(session, actor.property_id)
-        outbox = _outbox(session, client_id, actor)
+        outbox = _outbox(session, client_id, actor, lock=True)
         if outbox is None:
             session.execute(
                 insert(client).values(
@@ -451,7 +458,7 @@ def pull(session: Session, registry: Registry, actor: Actor, body, now: datetime
         # committed, because writers take versions in order under the partition's lock.
         version, horizon = current_version(session, actor.property_id)
         # Only read: on SQLite a write would wait its turn behind every push.
-        outbox = _outbox(session, request["client_id"], actor)
+        outbox = _outbox(session, request["client_id"], actor, lock=False)
         last = outbox.last_mutation_id if outbox else 0
         # Another property, other scopes (a new role), deletions forgotten, or a cursor
         # from the future (a restored database): the device starts over from a snapshot.

@@ -41,8 +41,9 @@ class RecordKind:
     ``scopes`` says which scope tags a record belongs to (e.g. ``{"rooms"}`` or
     ``{"user:7"}``); ``serialize`` turns it into the JSON a device stores; ``partition``
     names its property; ``expires`` is when it leaves its scopes by time, if ever.
-    These four read column values only: a record a device made in a batch is given to
-    them as a plain object of its columns before it is written, without relationships.
+    For a kind whose records devices make (``insert_device_record``), these four read
+    column values only: in a batch, such a record reaches them as a plain object of its
+    columns before it is written, without relationships.
     """
 
     name: str
@@ -51,8 +52,6 @@ class RecordKind:
     scopes: Callable[[Any], Iterable[str]]
     partition: Callable[[Any], int]
     expires: Callable[[Any], datetime | None] = lambda record: None
-    # Fields compared to tell "the same record sent twice" from "another record, same id".
-    content: Callable[[Any], dict] | None = None
 
 
 @dataclass

@@ -10,23 +10,11 @@ from app.access import roles_allowed
 from app.duty import READERS, WRITERS, bp
 from app.duty.models import MAX_PHOTOS, Category, DutyEntry
 from app.extensions import db
-from app.models import Area, Building, Floor
+from app.models import Area, Floor, areas_at
 from app.rendering import render_page
 from sync.tables import attachment
 
 REVIEW_PAGE_SIZE = 200
-
-
-def _areas_of_property() -> list[Area]:
-    return list(
-        db.session.scalars(
-            select(Area)
-            .join(Floor, Area.floor_id == Floor.id)
-            .join(Building, Floor.building_id == Building.id)
-            .where(Building.property_id == g.property.id)
-            .order_by(Floor.level, Area.name)
-        )
-    )
 
 
 @bp.route("/")
@@ -38,7 +26,7 @@ def write():
         "content",
         categories=list(Category),
         categories_json={c.value: c.label for c in Category},
-        areas=_areas_of_property(),
+        areas=db.session.scalars(areas_at(g.property.id).order_by(Floor.level, Area.name)).all(),
         max_photos=MAX_PHOTOS,
     )
 

@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from app.duty.models import MAX_PHOTOS, Category, DutyEntry
-from app.extensions import db
-from app.models import Area, Building, Floor, Role
+from app.models import Area, Role, areas_at
 from app.syncapi import registry
 from sync.engine import MutationContext
 from sync.merge import insert_device_record
@@ -55,26 +54,14 @@ class EntryArgs(Schema):
     )
 
 
-def _area_of_property(session, area_id: int, property_id: int) -> bool:
-    return (
-        session.scalar(
-            db.select(Area.id)
-            .join(Floor, Area.floor_id == Floor.id)
-            .join(Building, Floor.building_id == Building.id)
-            .where((Area.id == area_id) & (Building.property_id == property_id))
-        )
-        is not None
-    )
-
-
 @registry.mutation(
     "duty.create_entry@1", EntryArgs, roles={Role.FLOOR_STAFF.value, Role.GUARD.value}
 )
 def create_entry(context: MutationContext, args: dict) -> None:
-    if args["area_id"] is not None and not _area_of_property(
-        context.session, args["area_id"], context.actor.property_id
-    ):
-        context.reject("wrong_property", "This area is not at your property.")
+    if args["area_id"] is not None:
+        area_here = areas_at(context.actor.property_id, Area.id).where(Area.id == args["area_id"])
+        if context.session.scalar(area_here) is None:
+            context.reject("wrong_property", "This area is not at your property.")
     photo_ids = [str(photo_id) for photo_id in args["photo_ids"]]
     insert_device_record(
         context,

@@ -32,16 +32,29 @@ export async function setMeta(key, value) {
   await (await database()).put("meta", value, key);
 }
 
+/** The outbox's id, made on first use in the transaction of this meta store. */
+async function clientIdIn(meta) {
+  let id = await meta.get("clientId");
+  if (!id) {
+    id = crypto.randomUUID();
+    await meta.put(id, "clientId");
+  }
+  return id;
+}
+
+export async function getClientId() {
+  const tx = (await database()).transaction("meta", "readwrite");
+  const id = await clientIdIn(tx.objectStore("meta"));
+  await tx.done;
+  return id;
+}
+
 /** Put a change in the outbox under the next mutation id; resolves once it is stored. */
 export async function enqueue(name, args, photos = []) {
   const db = await database();
   const tx = db.transaction(["meta", "outbox", "photos"], "readwrite");
   const meta = tx.objectStore("meta");
-  let clientId = await meta.get("clientId");
-  if (!clientId) {
-    clientId = crypto.randomUUID();
-    await meta.put(clientId, "clientId");
-  }
+  await clientIdIn(meta);
   const id = (await meta.get("nextMutationId")) ?? 1;
   await meta.put(id + 1, "nextMutationId");
   for (const photo of photos) await tx.objectStore("photos").put(photo);

@@ -1,6 +1,6 @@
 // The device side of sync/PROTOCOL.md: photos, then the outbox, then a pull, whenever the
 // network allows. One tab leads (Web Locks); the others ask it and follow its news.
-import { database, getMeta, setMeta } from "./store.js";
+import { database, getClientId, getMeta, setMeta } from "./store.js";
 
 const BATCH = 100;
 const EVERY_MS = 30_000;
@@ -126,11 +126,7 @@ async function pull(clientId) {
 }
 
 async function syncOnce() {
-  let clientId = await getMeta("clientId");
-  if (!clientId) {
-    clientId = crypto.randomUUID();
-    await setMeta("clientId", clientId);
-  }
+  const clientId = await getClientId();
   await uploadPhotos();
   await push(clientId);
   await pull(clientId);
