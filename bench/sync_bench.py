@@ -55,7 +55,7 @@ from app.access import hash_token
 from app.demo import create_demo
 from app.extensions import db
 from app.models import Area, Device, Property, User, areas_at
-from sync.engine import MutationContext
+from sync.handlers import MutationContext
 from sync.merge import insert_device_record
 from sync.registry import Actor, RecordKind, Registry
 from tests.databases import throwaway_postgres

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from sync.changes import naive_utc
-from sync.engine import MutationContext, jsonable
+from sync.handlers import MutationContext, jsonable
 from sync.tables import field_history
 
 # Who made a device record, on which device and when: set by the engine, not the device.

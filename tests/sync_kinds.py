@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import DateTime, Integer, MetaData, String, Uuid, event, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from sync.engine import MutationContext
+from sync.handlers import MutationContext
 from sync.merge import edit_fields, insert_device_record
 from sync.registry import Actor, RecordKind, Registry
 
@@ -211,6 +211,8 @@ def build_registry() -> Registry:
     def create_booking(context: MutationContext, args):
         if args["ends_at"] <= args["starts_at"]:
             context.reject("invalid", "A booking ends after it starts.")
+        # Bookings made earlier in this batch count too.
+        context.write_new_records()
         if context.session.get(Booking, args["id"]) is None:
             # Serialised on SQLite by the write lock that the push already holds;
             # PostgreSQL's exclusion constraint backs it up under concurrency.
@@ -234,6 +236,7 @@ def build_registry() -> Registry:
 
     @registry.mutation("booking.cancel@1", BookingCancelArgs, roles={FLOOR})
     def cancel_booking(context: MutationContext, args):
+        context.write_new_records()
         booking = context.session.get(Booking, args["id"])
         if booking is None:
             context.reject("not_found", "No such booking.")

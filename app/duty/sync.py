@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from app.duty.models import MAX_PHOTOS, Category, DutyEntry
 from app.models import Area, Role, areas_at
 from app.syncapi import registry
-from sync.engine import MutationContext
+from sync.handlers import MutationContext
 from sync.merge import insert_device_record
 from sync.registry import RecordKind
 
