@@ -6,12 +6,34 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import access, assets, errors, i18n, navigation
+from app import (
+    access,
+    admin,
+    assets,
+    attachments,
+    auth,
+    desk,
+    duty,
+    errors,
+    forms,
+    i18n,
+    main,
+    navigation,
+    places,
+    syncapi,
+)
 from app.config import from_environment
+from app.demo import demo_command
 from app.extensions import csrf, db, htmx, limiter, migrate
+from sync.registry import Registry
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+#: What every job shares: signing in, the home page, accounts and devices, sync.
+SHELL = [auth.PART, main.PART, admin.PART, syncapi.PART, attachments.PART, desk.PART]
+#: The jobs, each a package declared in the manner of app/jobs.py: a new job is one line.
+JOBS = [places.JOB, duty.JOB]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -43,16 +65,11 @@ def create_app(config: dict | None = None) -> Flask:
     access.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
+    forms.init_app(app)
 
-    from app import admin, auth, duty, main, syncapi
-    from app.demo import demo_command
-
-    syncapi.init_app(app)
-
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(syncapi.bp)
-    app.register_blueprint(duty.bp)
+    registry = Registry()
+    for part in (*SHELL, *JOBS):
+        part.init_app(app, registry)
+    syncapi.init_app(app, registry)
     app.cli.add_command(demo_command)
     return app

@@ -5,6 +5,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from sync.attachments import DEFAULT_MAX_BYTES
+
 
 def _env_flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -38,7 +40,7 @@ def load_secret_key(instance_path: str) -> str:
 def from_environment(instance_path: str) -> dict:
     """Build the Flask configuration for this process."""
     default_db = "sqlite:///" + str(Path(instance_path) / "kefu.sqlite3")
-    max_attachment = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+    max_attachment = int(os.environ.get("KEFU_MAX_ATTACHMENT_BYTES", str(DEFAULT_MAX_BYTES)))
     shift_hours = float(os.environ.get("KEFU_SHIFT_HOURS", "12"))
     secure = _env_flag("KEFU_SECURE_COOKIES")
     return {

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
+from app.jobs import current_jobs
 from app.models import Area, AreaKind, Building, Floor, Property, Role, User
 
 DEMO_PASSWORD = "kefu-demo"
@@ -39,7 +40,8 @@ def build_demo_property() -> Property:
     return prop
 
 
-def create_demo() -> None:
+def create_demo() -> Property:
+    """The demo property and its accounts, as the tests start from."""
     prop = build_demo_property()
     db.session.add(prop)
     # One hash for the one shared demo password: hashing is deliberately slow.
@@ -54,6 +56,15 @@ def create_demo() -> None:
             properties=[prop],
         )
         db.session.add(user)
+    db.session.commit()
+    return prop
+
+
+def add_job_demos(prop: Property) -> None:
+    """Each job's demo data at the demo property, so that a first look finds some."""
+    for job in current_jobs():
+        if job.demo is not None:
+            job.demo(prop)
     db.session.commit()
 
 
@@ -72,6 +83,6 @@ def print_demo_accounts() -> None:
 def demo_command() -> None:
     """Create the demo property and accounts if the database has no accounts; list them."""
     if db.session.scalar(select(func.count(User.id))) == 0:
-        create_demo()
+        add_job_demos(create_demo())
         click.echo("Demo property 示例大厦 created.")
     print_demo_accounts()

@@ -1,8 +1,12 @@
 """Validating submitted forms with marshmallow, with messages in the user's language."""
 
-from flask import request
+import json
+
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 def _translated(message: str) -> str:
@@ -51,3 +55,69 @@ def _flatten(found) -> list:
     if isinstance(found, list):
         return [m for item in found for m in _flatten(item)]
     return [found]
+
+
+REQUIRED_MESSAGE = _l("This field is required.")
+WHOLE_NUMBER_MESSAGE = _l("Enter a whole number.")
+CHOICE_MESSAGE = _l("Choose one of the options.")
+
+
+def _readable_error(validator) -> str:
+    if validator.error is None:
+        raise ValueError(f"{validator!r} needs a message people can read (error=...)")
+    return str(validator.error)
+
+
+def rules_of(field: fields.Field) -> dict[str, str]:
+    """A schema field's checks as the attributes of its form control, messages included.
+
+    The device reads these to check a change before it enters the outbox (forms.js);
+    a check it could not make is an error here rather than a change refused later.
+    """
+    rules: dict[str, str] = {}
+    if field.required:
+        rules["required"] = ""
+        rules["data-required-message"] = str(REQUIRED_MESSAGE)
+    if isinstance(field, fields.Integer):
+        rules["data-type"] = "integer"
+        rules["data-integer-message"] = str(WHOLE_NUMBER_MESSAGE)
+    if isinstance(field, fields.Enum):
+        values = [m.value if field.by_value else m.name for m in field.enum]
+        rules["data-choices"] = json.dumps(values)
+        rules["data-choice-message"] = str(CHOICE_MESSAGE)
+    for validator in field.validators:
+        if isinstance(validator, validate.Length) and isinstance(field, fields.List):
+            rules["data-max-count"] = str(validator.max)
+            rules["data-count-message"] = _readable_error(validator)
+        elif isinstance(validator, validate.Length):
+            if validator.min:
+                rules["minlength"] = str(validator.min)
+            if validator.max is not None:
+                rules["maxlength"] = str(validator.max)
+            rules["data-length-message"] = _readable_error(validator)
+        elif isinstance(validator, validate.Range):
+            if validator.min is not None:
+                rules["min"] = str(validator.min)
+            if validator.max is not None:
+                rules["max"] = str(validator.max)
+            rules["data-range-message"] = _readable_error(validator)
+        elif isinstance(validator, validate.OneOf):
+            rules["data-choices"] = json.dumps([str(choice) for choice in validator.choices])
+            rules["data-choice-message"] = _readable_error(validator)
+        else:
+            raise ValueError(f"the device cannot check {validator!r}; add it to rules_of")
+    return rules
+
+
+def field_rules(mutation_name: str, field_name: str) -> Markup:
+    """``{{ field_rules('duty.create_entry@1', 'text') }}`` in a form control's tag."""
+    schema = current_app.extensions["sync_registry"].mutations[mutation_name].schema
+    rules = rules_of(schema.fields[field_name])
+    return Markup(" ").join(
+        Markup("{}").format(name) if value == "" else Markup('{}="{}"').format(name, value)
+        for name, value in rules.items()
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["field_rules"] = field_rules

@@ -37,6 +37,16 @@ def local_time(value: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str
     return format_datetime(value, pattern)
 
 
+def shown(value) -> str:
+    """A value as people read it in a list, a record's page or a CSV file."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local_time(value)
+    label = getattr(value, "label", None)
+    return str(label) if label is not None else str(value)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -45,6 +55,7 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(app.root_path + "/../translations"),
     )
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["shown"] = shown
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.context_processor(lambda: {"now_utc": datetime.now(UTC)})
     app.jinja_env.globals["HTML_LANG"] = HTML_LANG

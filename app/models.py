@@ -6,6 +6,7 @@ import enum
 import uuid
 from datetime import UTC, datetime
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Select, String, Table, TypeDecorator, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -37,50 +38,39 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-class Role(enum.StrEnum):
-    FLOOR_STAFF = "floor_staff"
-    GUARD = "guard"
-    OFFICE = "office"
-    SUPERVISOR = "supervisor"
-    ENGINEERING = "engineering"
-    ADMIN = "admin"
+class LabelledEnum(enum.StrEnum):
+    """A StrEnum whose members carry the label people read: ``NAME = "value", _l("Label")``.
+
+    The value is what is stored and sent to devices; the label is translated when shown.
+    """
+
+    def __new__(cls, value: str, label: LazyString):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
 
     @property
     def label(self) -> str:
-        return str(ROLE_LABELS[self])
+        return str(self._label)
 
 
-ROLE_LABELS = {
-    Role.FLOOR_STAFF: _l("Floor staff"),
-    Role.GUARD: _l("Guard"),
-    Role.OFFICE: _l("Service centre"),
-    Role.SUPERVISOR: _l("Supervisor"),
-    Role.ENGINEERING: _l("Engineering"),
-    Role.ADMIN: _l("Administrator"),
-}
+class Role(LabelledEnum):
+    FLOOR_STAFF = "floor_staff", _l("Floor staff")
+    GUARD = "guard", _l("Guard")
+    OFFICE = "office", _l("Service centre")
+    SUPERVISOR = "supervisor", _l("Supervisor")
+    ENGINEERING = "engineering", _l("Engineering")
+    ADMIN = "admin", _l("Administrator")
 
 
-class AreaKind(enum.StrEnum):
-    LOBBY = "lobby"
-    OFFICE_FLOOR = "office_floor"
-    MEETING_FLOOR = "meeting_floor"
-    CAR_PARK = "car_park"
-    PLANT_ROOM = "plant_room"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(AREA_KIND_LABELS[self])
-
-
-AREA_KIND_LABELS = {
-    AreaKind.LOBBY: _l("Lobby"),
-    AreaKind.OFFICE_FLOOR: _l("Office floor"),
-    AreaKind.MEETING_FLOOR: _l("Meeting floor"),
-    AreaKind.CAR_PARK: _l("Car park"),
-    AreaKind.PLANT_ROOM: _l("Plant room"),
-    AreaKind.OTHER: _l("Other area"),
-}
+class AreaKind(LabelledEnum):
+    LOBBY = "lobby", _l("Lobby")
+    OFFICE_FLOOR = "office_floor", _l("Office floor")
+    MEETING_FLOOR = "meeting_floor", _l("Meeting floor")
+    CAR_PARK = "car_park", _l("Car park")
+    PLANT_ROOM = "plant_room", _l("Plant room")
+    OTHER = "other", _l("Other area")
 
 
 def enum_column(enum_type: type[enum.Enum]):

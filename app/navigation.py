@@ -1,34 +1,13 @@
-"""The navigation of each role: every job's blueprint adds its own entries here."""
-
-from dataclasses import dataclass
+"""The navigation of each role, from the entries that the jobs declare."""
 
 from flask import Flask, g, url_for
-from flask_babel import LazyString
 
+from app.jobs import NavEntry, nav_entries
 from app.models import Role
 
 
-@dataclass(frozen=True)
-class NavItem:
-    endpoint: str
-    label: LazyString
-    roles: frozenset[Role]
-    position: int
-
-
-_ITEMS: list[NavItem] = []
-
-
-def add_nav_item(endpoint: str, label: LazyString, position: int, *roles: Role) -> None:
-    """Offer ``endpoint`` to ``roles``; ``position`` orders the entries (home is 0)."""
-    if any(item.endpoint == endpoint for item in _ITEMS):
-        return  # Blueprints are imported once per process, apps are made many times.
-    _ITEMS.append(NavItem(endpoint, label, frozenset(roles), position))
-    _ITEMS.sort(key=lambda item: item.position)
-
-
-def nav_items_for(role: Role) -> list[NavItem]:
-    return [item for item in _ITEMS if role in item.roles]
+def nav_items_for(role: Role) -> list[NavEntry]:
+    return [entry for entry in nav_entries() if role in entry.roles]
 
 
 # Roles that carry tablets: their pages are kept on the device to open offline.

@@ -2,6 +2,10 @@
 
 from flask import Blueprint
 
+from app.jobs import Job
+
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+PART = Job("auth", bp)
 
 from app.auth import routes  # noqa: E402,F401

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 
 from flask_babel import lazy_gettext as _l
@@ -10,31 +9,18 @@ from sqlalchemy import JSON, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import Area, DeviceRecordMixin, Property, enum_column
+from app.models import Area, DeviceRecordMixin, LabelledEnum, Property, enum_column
 
 
-class Category(enum.StrEnum):
-    FACILITY = "facility"
-    HYGIENE = "hygiene"
-    SAFETY = "safety"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(CATEGORY_LABELS[self])
-
-
-CATEGORY_LABELS = {
-    Category.FACILITY: _l("Facilities"),
-    Category.HYGIENE: _l("Hygiene"),
-    Category.SAFETY: _l("Safety"),
-    Category.OTHER: _l("Other"),
-}
-MAX_PHOTOS = 4
+class Category(LabelledEnum):
+    FACILITY = "facility", _l("Facilities")
+    HYGIENE = "hygiene", _l("Hygiene")
+    SAFETY = "safety", _l("Safety")
+    OTHER = "other", _l("Other")
 
 
 class DutyEntry(DeviceRecordMixin, db.Model):
-    """One line of the duty log: what someone on duty saw or did, with up to 4 photos."""
+    """One line of the duty log: what someone on duty saw or did, with its photos."""
 
     # Made on the device, so the entry has its identity before it is ever sent.
     id: Mapped[uuid.UUID] = mapped_column(db.Uuid, primary_key=True)

@@ -2,12 +2,11 @@
 
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from app.duty.models import MAX_PHOTOS, Category, DutyEntry
-from app.models import Area, Role, areas_at
-from app.syncapi import registry
+from app import fields as shared
+from app.duty.models import Category, DutyEntry
+from app.models import Area, areas_at
 from sync.handlers import MutationContext
 from sync.merge import insert_device_record
 from sync.registry import RecordKind
@@ -27,36 +26,24 @@ def serialize(entry: DutyEntry) -> dict:
     }
 
 
-registry.kind(
-    RecordKind(
-        "duty_entry",
-        DutyEntry,
-        serialize=serialize,
-        scopes=lambda entry: {f"user:{entry.created_by_id}"},
-        partition=lambda entry: entry.property_id,
-        expires=lambda entry: entry.received_at + KEPT_ON_DEVICE,
-    )
+ENTRY_KIND = RecordKind(
+    "duty_entry",
+    DutyEntry,
+    serialize=serialize,
+    scopes=lambda entry: {f"user:{entry.created_by_id}"},
+    partition=lambda entry: entry.property_id,
+    expires=lambda entry: entry.received_at + KEPT_ON_DEVICE,
 )
 
 
 class EntryArgs(Schema):
     id = fields.UUID(required=True)
     category = fields.Enum(Category, by_value=True, required=True)
-    text = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=2000, error=_l("1 to 2000 characters.")),
-    )
+    text = shared.text()
     area_id = fields.Integer(load_default=None, allow_none=True)
-    photo_ids = fields.List(
-        fields.UUID(),
-        load_default=list,
-        validate=validate.Length(max=MAX_PHOTOS, error=_l("At most 4 photos.")),
-    )
+    photo_ids = shared.photo_ids()
 
 
-@registry.mutation(
-    "duty.create_entry@1", EntryArgs, roles={Role.FLOOR_STAFF.value, Role.GUARD.value}
-)
 def create_entry(context: MutationContext, args: dict) -> None:
     if args["area_id"] is not None:
         area_here = areas_at(context.actor.property_id, Area.id).where(Area.id == args["area_id"])

@@ -1,14 +1,13 @@
-"""Each role's home and the overview of the property's places."""
+"""Each role's home, the health check, the service worker and the web manifest."""
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from app.access import ALL_ROLES
-from app.navigation import add_nav_item
+from app.jobs import Job, NavEntry
 
 bp = Blueprint("main", __name__)
 
-add_nav_item("main.home", _l("Home"), 0, *ALL_ROLES)
-add_nav_item("main.places", _l("Places"), 80, *ALL_ROLES)
+PART = Job("main", bp, nav=[NavEntry("main.home", _l("Home"), 0, ALL_ROLES)])
 
-from app.main import routes, sync  # noqa: E402,F401
+from app.main import routes  # noqa: E402,F401

@@ -43,12 +43,6 @@ def home():
     return render_page("main/home.html", "content", title=HOME_TITLES[g.user.role], tiles=tiles)
 
 
-@bp.route("/places")
-@roles_allowed(*ALL_ROLES)
-def places():
-    return render_page("main/places.html", "content", prop=g.property)
-
-
 @bp.route("/healthz")
 @public
 def healthz():

@@ -7,19 +7,38 @@ from flask import Blueprint, Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.jobs import Job, NavEntry
 from app.models import Role
-from app.navigation import add_nav_item
 from sync.attachments import FolderStore
 from sync.changes import track_changes
-from sync.registry import Registry
+from sync.registry import Actor, Registry
 
 bp = Blueprint("syncapi", __name__, url_prefix="/sync", cli_group="sync")
 
-#: The app's registry: each job's blueprint registers its mutations, kinds and scopes here.
-registry = Registry()
+REVIEWERS = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.ADMIN})
 
-REVIEWERS = (Role.OFFICE, Role.SUPERVISOR, Role.ADMIN)
-add_nav_item("syncapi.problems", _l("Sync problems"), 85, *REVIEWERS)
+
+def devices_hold_their_own_records(actor: Actor) -> set[str]:
+    """Everyone who syncs holds what they made recently."""
+    return {f"user:{actor.user_id}"}
+
+
+PART = Job(
+    "syncapi",
+    bp,
+    nav=[NavEntry("syncapi.problems", _l("Sync problems"), 85, REVIEWERS)],
+    scope_rules=[devices_hold_their_own_records],
+    # What the engine itself refuses or flags for; each job names its own reasons.
+    reason_labels={
+        "id_conflict": _l("Same id, other content: the first was kept"),
+        "concurrent_edit": _l("Edited by two people at once: the later value was kept"),
+        "clock_skew": _l("Device clock more than a day off"),
+        "invalid": _l("Invalid content"),
+        "forbidden": _l("Not allowed for this role"),
+        "not_found": _l("Refers to something that does not exist here"),
+        "constraint": _l("Conflicts with stored data"),
+    },
+)
 
 
 def server_now() -> datetime:
@@ -34,14 +53,16 @@ def current_registry() -> Registry:
 _tracking_installed = False
 
 
-def init_app(app: Flask) -> None:
-    """Give the app its registry (tests may bring their own) and its attachment store."""
+def init_app(app: Flask, registry: Registry) -> None:
+    """Give the app the registry its jobs filled (tests may bring their own) and its
+    attachment store."""
     global _tracking_installed
     app.extensions["sync_registry"] = app.config.get("SYNC_REGISTRY") or registry
     app.extensions["attachment_store"] = FolderStore(
         app.config.get("KEFU_ATTACHMENT_DIR") or f"{app.instance_path}/attachments"
     )
-    # One listener for the process; it asks the current app for its registry.
+    # One listener for the process, however many apps it makes; it asks the current
+    # app for its registry.
     if not _tracking_installed:
         track_changes(db.session, current_registry, server_now)
         _tracking_installed = True

@@ -1,0 +1,55 @@
+"""What the office desk lists of the duty log."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.duty import READERS
+from app.duty.models import Category, DutyEntry
+from app.extensions import db
+from app.jobs import Column, DeskListing, Filter
+from app.models import Area, Floor, areas_at
+
+
+def _areas(property_id: int) -> list[tuple[str, str]]:
+    query = areas_at(property_id, Area.id, Area.name).order_by(Floor.level, Area.name)
+    return [(str(area_id), name) for area_id, name in db.session.execute(query)]
+
+
+COLUMNS = [
+    Column(_l("Received"), lambda e: e.received_at),
+    Column(_l("Device time"), lambda e: e.device_time),
+    Column(_l("By"), lambda e: e.created_by.display_name),
+    Column(_l("Device"), lambda e: str(e.device_id)[:8]),
+    Column(_l("Category"), lambda e: e.category),
+    Column(_l("Area"), lambda e: e.area.name if e.area else None),
+    Column(_l("What happened"), lambda e: e.text),
+    Column(_l("Photos"), lambda e: e.photo_ids, photos=True),
+]
+
+LISTING = DeskListing(
+    name="duty-log",
+    title=_l("Duty log"),
+    roles=READERS,
+    query=lambda property_id: (
+        select(DutyEntry)
+        .where(DutyEntry.property_id == property_id)
+        .order_by(DutyEntry.received_at.desc())
+    ),
+    columns=COLUMNS,
+    filters=[
+        Filter(
+            "category",
+            _l("Category"),
+            lambda property_id: [(c.value, c.label) for c in Category],
+            lambda query, value: query.where(DutyEntry.category == Category(value)),
+        ),
+        Filter(
+            "area",
+            _l("Area"),
+            _areas,
+            lambda query, value: query.where(DutyEntry.area_id == int(value)),
+        ),
+    ],
+    record_endpoint="duty.entry",
+    csv_columns=[*COLUMNS[:3], Column(_l("Device"), lambda e: e.device_id), *COLUMNS[4:]],
+)
