@@ -1,27 +1,18 @@
-"""A live Kefu server on a free port and a Chromium that reaches only it."""
-
-import os
-import threading
-from pathlib import Path
+"""A live Kefu server on a free port, a Chromium that reaches only it, and pages on it."""
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.demo import create_demo
-from tests.conftest import make_test_app, migrate_database
-
-DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"
-TABLET_PORTRAIT = {"width": 820, "height": 1180}
-TABLET_LANDSCAPE = {"width": 1180, "height": 820}
-DESKTOP = {"width": 1440, "height": 900}
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium when present (these machines), else Playwright's own download."""
-    configured = os.environ.get("KEFU_CHROMIUM")
-    if configured:
-        return configured
-    return DEBIAN_CHROMIUM if Path(DEBIAN_CHROMIUM).exists() else None
+from e2e.support import (
+    DESKTOP,
+    PACK_CACHED,
+    TABLET_PORTRAIT,
+    WORKER_READY,
+    LiveServer,
+    chromium_path,
+    sign_in,
+)
+from tests.support import make_test_app, migrate_database
 
 
 @pytest.fixture(scope="session")
@@ -39,30 +30,6 @@ def browser_type_launch_args(browser_type_launch_args):
     if path:
         args["executable_path"] = path
     return args
-
-
-class LiveServer:
-    """The real app served over HTTP in a thread, with a log of the requests it received."""
-
-    def __init__(self, app, port: int = 0):
-        self.app = app
-        self.requests: list[str] = []
-        self._server = make_server("127.0.0.1", port, self._logged(app), threaded=True)
-        self.port = self._server.server_port
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def _logged(self, app):
-        def wsgi(environ, start_response):
-            self.requests.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
-            return app(environ, start_response)
-
-        return wsgi
-
-    def stop(self):
-        self._server.shutdown()
-        self._thread.join()
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +57,20 @@ def new_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def tablet(new_page):
+    """Open a tablet page signed in as the given user, its service worker in control and
+    the user's offline pages cached: ready to go offline."""
+
+    def open_tablet(username: str):
+        page = new_page(TABLET_PORTRAIT)
+        sign_in(page, username)
+        page.evaluate(WORKER_READY)
+        pages = page.evaluate("JSON.parse(document.body.dataset.offlinePages)")
+        assert "/" in pages and "/places" in pages
+        page.evaluate(PACK_CACHED, pages)
+        return page
+
+    return open_tablet

@@ -1,66 +1,27 @@
 """The duty log on a tablet, online and offline, and in the office."""
 
-import re
-import struct
 import uuid
-import zlib
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from app.duty.models import DutyEntry
 from app.extensions import db
 from app.models import Device
-from e2e.conftest import DESKTOP, TABLET_PORTRAIT
-from e2e.test_offline import (
+from e2e.support import (
+    DESKTOP,
     PACK_CACHED,
+    TABLET_PORTRAIT,
     WORKER_READY,
+    entries_of,
     requests_while_offline,
-    signed_in_tablet,
+    sign_in,
+    write_entry,
 )
-from e2e.test_sign_in import sign_in
 from sync.tables import attachment
 
 
-def png(width: int, height: int) -> bytes:
-    """A real PNG of one colour, made here so the test needs no image file."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-def entries_of(live_server, text_prefix: str) -> list[DutyEntry]:
-    with live_server.app.app_context():
-        return list(
-            db.session.scalars(select(DutyEntry).where(DutyEntry.text.startswith(text_prefix)))
-        )
-
-
-def write_entry(page: Page, text: str, photos: int = 0) -> None:
-    page.get_by_label("情况记录").fill(text)
-    if photos:
-        page.get_by_label(re.compile("照片")).set_input_files(
-            [
-                {"name": f"p{i}.png", "mimeType": "image/png", "buffer": png(2400, 1800)}
-                for i in range(photos)
-            ]
-        )
-    page.get_by_role("button", name="保存").click()
-
-
-def test_online_an_entry_reaches_the_server_and_the_office(new_page, live_server):
-    page = signed_in_tablet(new_page)
+def test_online_an_entry_reaches_the_server_and_the_office(tablet, new_page, live_server):
+    page = tablet("floor1")
     page.goto("/duty/")
     write_entry(page, "在线记录：大堂灯不亮", photos=1)
     expect(page.locator("#duty-result")).to_contain_text("服务器已收到")

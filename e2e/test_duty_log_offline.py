@@ -8,10 +8,14 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import Area, AreaKind, Building, Floor, Property
-from e2e.conftest import DESKTOP, TABLET_PORTRAIT
-from e2e.test_duty_log import entries_of, write_entry
-from e2e.test_offline import requests_while_offline, signed_in_tablet
-from e2e.test_sign_in import sign_in
+from e2e.support import (
+    DESKTOP,
+    TABLET_PORTRAIT,
+    entries_of,
+    requests_while_offline,
+    sign_in,
+    write_entry,
+)
 
 SYNCED = "全部已同步"
 
@@ -113,10 +117,10 @@ def chip(page: Page):
     return page.locator("#sync-chip")
 
 
-def test_a_refused_change_is_shown_on_the_device_and_to_the_office(new_page, live_server):
+def test_a_refused_change_is_shown_on_the_device_and_to_the_office(tablet, new_page, live_server):
     forged_text = f"伪造记录 {uuid.uuid4().hex[:6]}"
     foreign_area = area_at_another_property(live_server)
-    page = signed_in_tablet(new_page)
+    page = tablet("floor1")
     page.goto("/duty/")
     expect(chip(page)).to_contain_text(SYNCED)
 
@@ -148,9 +152,9 @@ def test_a_refused_change_is_shown_on_the_device_and_to_the_office(new_page, liv
     expect(row).to_contain_text("王楼层")
 
 
-def test_a_lost_push_reply_is_retried_and_the_entry_kept_once(new_page, live_server):
+def test_a_lost_push_reply_is_retried_and_the_entry_kept_once(tablet, live_server):
     text = f"回复丢失 {uuid.uuid4().hex[:6]}"
-    page = signed_in_tablet(new_page)
+    page = tablet("floor1")
     page.goto("/duty/")
     expect(chip(page)).to_contain_text(SYNCED)
     pushes: list[str] = []
@@ -176,8 +180,8 @@ def test_a_lost_push_reply_is_retried_and_the_entry_kept_once(new_page, live_ser
     assert len(entries_of(live_server, text)) == 1
 
 
-def test_two_tabs_show_the_same_waiting_changes(new_page, live_server):
-    tab_a = signed_in_tablet(new_page)
+def test_two_tabs_show_the_same_waiting_changes(tablet, live_server):
+    tab_a = tablet("floor1")
     tab_a.goto("/duty/")
     tab_b = tab_a.context.new_page()
     tab_b.goto("/duty/")
@@ -202,9 +206,9 @@ def test_two_tabs_show_the_same_waiting_changes(new_page, live_server):
     ]
 
 
-def test_a_draft_survives_a_reload(new_page):
+def test_a_draft_survives_a_reload(tablet):
     text = "草稿：三楼茶水间漏水，已通知工程部"
-    page = signed_in_tablet(new_page)
+    page = tablet("floor1")
     page.goto("/duty/")
     page.get_by_label("卫生").check()
     page.get_by_label("情况记录").fill(text)
@@ -227,8 +231,8 @@ def test_a_draft_survives_a_reload(new_page):
     expect(page.get_by_label("情况记录")).to_have_value("")
 
 
-def test_signing_out_waits_until_changes_are_synced(new_page, live_server):
-    page = signed_in_tablet(new_page)
+def test_signing_out_waits_until_changes_are_synced(tablet, live_server):
+    page = tablet("floor1")
     page.goto("/duty/")
     page.context.set_offline(True)
     write_entry(page, "退出前未同步的记录")
@@ -254,9 +258,9 @@ def test_signing_out_waits_until_changes_are_synced(new_page, live_server):
     assert len(entries_of(live_server, "退出前未同步的记录")) == 1
 
 
-def test_measure_load_save_and_sync_times(new_page, live_server):
+def test_measure_load_save_and_sync_times(tablet, new_page, live_server):
     # Cold: a browser holding only the signed-in session: no HTTP cache, no service worker.
-    signed_in = signed_in_tablet(new_page)
+    signed_in = tablet("floor1")
     session = signed_in.context.storage_state()
     signed_in.context.close()
     cold_page = new_page(TABLET_PORTRAIT, storage_state=session)
@@ -265,7 +269,7 @@ def test_measure_load_save_and_sync_times(new_page, live_server):
     cold = cold_page.evaluate(NAVIGATION_MS)
     cold_page.context.close()
 
-    page = signed_in_tablet(new_page)
+    page = tablet("floor1")
     page.goto("/duty/")
     expect(chip(page)).to_contain_text(SYNCED)
 

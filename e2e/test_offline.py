@@ -2,58 +2,13 @@
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from e2e.conftest import TABLET_PORTRAIT
-from e2e.test_sign_in import sign_in
-
-WORKER_READY = """async () => {
-  const registration = await navigator.serviceWorker.ready;
-  while (registration.active.state !== 'activated') {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  while (!navigator.serviceWorker.controller) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}"""
-PACK_CACHED = """async (pages) => {
-  for (;;) {
-    for (const name of await caches.keys()) {
-      if (!name.startsWith('kefu-pages-')) continue;
-      const cache = await caches.open(name);
-      const held = (await cache.keys()).map((request) => new URL(request.url).pathname);
-      if (pages.every((page) => held.includes(page))) return held;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}"""
+from e2e.support import TABLET_PORTRAIT, requests_while_offline, sign_in
 
 
-# Fetched by Chromium itself, not by the app: its check for a new service worker, its
-# read of the web manifest and its favicon fetches bypass the offline emulation (a real
-# tablet's would fail).
-BROWSER_OWN_REQUEST = re.compile(
-    r"GET (/sw\.js|/manifest\.webmanifest|/favicon\.ico|/static/dist/icon\.[0-9a-f]+\.svg)"
-)
-
-
-def requests_while_offline(live_server, since: int) -> list[str]:
-    """What the app sent while offline: nothing, if it works offline."""
-    return [r for r in live_server.requests[since:] if not BROWSER_OWN_REQUEST.fullmatch(r)]
-
-
-def signed_in_tablet(new_page, username="floor1") -> Page:
-    page = new_page(TABLET_PORTRAIT)
-    sign_in(page, username)
-    page.evaluate(WORKER_READY)
-    pages = page.evaluate("JSON.parse(document.body.dataset.offlinePages)")
-    assert "/" in pages and "/places" in pages
-    page.evaluate(PACK_CACHED, pages)
-    return page
-
-
-def test_the_offline_pack_opens_with_the_network_gone(new_page, live_server):
-    page = signed_in_tablet(new_page)
+def test_the_offline_pack_opens_with_the_network_gone(tablet, live_server):
+    page = tablet("floor1")
     page.context.set_offline(True)
     received = len(live_server.requests)
 

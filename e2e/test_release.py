@@ -11,11 +11,8 @@ from sqlalchemy import select
 from app.demo import create_demo
 from app.duty.models import DutyEntry
 from app.extensions import db
-from e2e.conftest import TABLET_PORTRAIT, LiveServer
-from e2e.test_duty_log import write_entry
-from e2e.test_offline import PACK_CACHED, WORKER_READY
-from e2e.test_sign_in import sign_in
-from tests.conftest import make_test_app, migrate_database
+from e2e.support import PACK_CACHED, TABLET_PORTRAIT, WORKER_READY, LiveServer, sign_in, write_entry
+from tests.support import make_test_app, migrate_database
 
 PROJECT = Path(__file__).resolve().parent.parent
 WORKER_BUILD = """async () => {

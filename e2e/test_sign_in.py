@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import Device, Role, User
-from e2e.conftest import DESKTOP, TABLET_LANDSCAPE, TABLET_PORTRAIT
+from e2e.support import DESKTOP, TABLET_LANDSCAPE, TABLET_PORTRAIT, sign_in
 
 ROLE_DEVICES = [
     ("floor1", TABLET_PORTRAIT, "楼层客服工作台"),
@@ -19,16 +19,6 @@ ROLE_DEVICES = [
     ("admin", DESKTOP, "系统管理"),
 ]
 MIN_TOUCH_PX = 44
-
-
-def sign_in(page: Page, username: str, password: str = "kefu-demo") -> None:
-    page.goto("/auth/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    # Returns on the page the form leads to, right or wrong: a caller's next step must
-    # not land on the login page as it goes.
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
 
 
 def small_touch_targets(page: Page) -> list[str]:

@@ -100,3 +100,21 @@ class World:
             session.add_all(records)
             session.commit()
             return [r.id for r in records]
+
+
+def scope_data(session, registry, actors, now: datetime) -> list[dict]:
+    """What each actor's device must hold: the unexpired records of its property that fall
+    in one of its scopes, as the registry serializes them."""
+    moment = now.replace(tzinfo=UTC)
+    scopes = [registry.scopes_for(actor) for actor in actors]
+    held = [{} for _ in actors]
+    for kind in registry.kinds.values():
+        for row in session.scalars(select(kind.model)):
+            expires = kind.expires(row)
+            if expires is not None and expires <= moment:
+                continue
+            tags = set(kind.scopes(row))
+            for actor, allowed, data in zip(actors, scopes, held, strict=True):
+                if kind.partition(row) == actor.property_id and tags & allowed:
+                    data[(kind.name, str(row.id))] = kind.serialize(row)
+    return held

@@ -5,7 +5,7 @@ from werkzeug.routing import Rule
 
 from app.access import PUBLIC, allowed_roles_of, roles_allowed
 from app.models import Role
-from tests.conftest import csrf_token_of, session_of
+from tests.support import csrf_token_of, session_of
 
 # Adding to this set is a decision about security: make it here, on purpose.
 EXPECTED_PUBLIC = {

@@ -6,16 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Device, Property, Role, User
-from tests.conftest import AuthActions
-
-
-def table_contents(app) -> dict:
-    """Every row of every table, to prove that a refused form changed nothing."""
-    with app.app_context():
-        return {
-            table.name: sorted(map(tuple, db.session.execute(table.select()).all()), key=repr)
-            for table in db.metadata.sorted_tables
-        }
+from tests.support import AuthActions, table_contents
 
 
 def add_other_property(app) -> int:

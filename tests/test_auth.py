@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Device, Property, User
-from tests.conftest import csrf_token_of, session_of
+from tests.support import AuthActions, csrf_token_of, session_of
 
 TABLET = uuid.UUID("6f1c7f3e-2b1a-4c55-9a43-1b9f1c8a6f01")
 
@@ -132,8 +132,6 @@ def test_language_choice_is_remembered_for_the_user(app, client, auth):
     assert "Floor desk" in client.get("/").get_data(as_text=True)
     auth.logout()
     other = app.test_client()
-    from tests.conftest import AuthActions
-
     AuthActions(other).login("floor1")
     assert "Floor desk" in other.get("/").get_data(as_text=True)
 

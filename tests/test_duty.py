@@ -8,8 +8,7 @@ from sqlalchemy import select
 from app.duty.models import DutyEntry
 from app.extensions import db
 from app.models import Area, AreaKind, Building, Floor, Property, Role, User
-from tests.conftest import AuthActions
-from tests.test_sync_api import JPEG, Tablet
+from tests.support import JPEG, AuthActions, Tablet
 
 
 def entry(tablet, mutation_id, **args):

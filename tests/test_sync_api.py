@@ -1,6 +1,5 @@
 """The sync endpoints over HTTP: device tokens, push, pull, uploads, and bad input."""
 
-import hashlib
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -12,12 +11,15 @@ from app.demo import create_demo
 from app.extensions import db
 from app.models import Device
 from tests import sync_kinds
-from tests.conftest import AuthActions, _empty_postgres, make_test_app
-from tests.test_admin import table_contents
-
-# The smallest files of each type: their first bytes are what the server checks.
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.support import (
+    JPEG,
+    PNG,
+    AuthActions,
+    Tablet,
+    empty_postgres,
+    make_test_app,
+    table_contents,
+)
 
 
 @pytest.fixture
@@ -34,69 +36,10 @@ def sync_app(database_url, tmp_path):
         create_demo()
     yield app
     if database_url.startswith("postgresql"):
-        _empty_postgres(app)
+        empty_postgres(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-
-
-class Tablet:
-    """A signed-in device with its sync token, speaking the protocol over HTTP."""
-
-    def __init__(self, app, username="floor1"):
-        self.client = app.test_client()
-        self.device_id = uuid.uuid4()
-        self.client_id = uuid.uuid4()
-        self.auth = AuthActions(self.client)
-        assert self.auth.login(username, device_id=self.device_id).status_code == 302
-        reply = self.auth.post("/sync/token")
-        assert reply.status_code == 200, reply.get_data(as_text=True)
-        self.token = reply.get_json()["token"]
-        self.next_id = 1
-        self.cursor = None
-
-    @property
-    def headers(self):
-        return {"Authorization": f"Bearer {self.token}"}
-
-    def note(self, text="大堂灯不亮", **extra):
-        mutation = {
-            "id": self.next_id,
-            "name": "note.create@1",
-            "args": {"id": str(uuid.uuid4()), "text": text, **extra},
-            "device_time": datetime.now(UTC).isoformat(),
-        }
-        self.next_id += 1
-        return mutation
-
-    def push(self, *mutations, **overrides):
-        body = {
-            "client_id": str(self.client_id),
-            "schema_version": 1,
-            "mutations": list(mutations),
-            **overrides,
-        }
-        return self.client.post("/sync/push", json=body, headers=self.headers)
-
-    def pull(self):
-        reply = self.client.post(
-            "/sync/pull",
-            json={"client_id": str(self.client_id), "cursor": self.cursor},
-            headers=self.headers,
-        )
-        self.cursor = reply.get_json().get("cursor", self.cursor)
-        return reply
-
-    def upload(self, attachment_id, content, content_type="image/jpeg", sha256=None):
-        return self.client.put(
-            f"/sync/attachments/{attachment_id}",
-            data=content,
-            content_type=content_type,
-            headers={
-                **self.headers,
-                "X-Content-SHA256": sha256 or hashlib.sha256(content).hexdigest(),
-            },
-        )
 
 
 def test_a_device_token_needs_a_signed_in_device(sync_app):

@@ -27,8 +27,7 @@ from sync.registry import Actor
 from sync.tables import client, rejection
 from tests import sync_kinds
 from tests.sync_kinds import FLOOR, Booking, Note
-from tests.sync_world import PROPERTY, T0
-from tests.test_sync_stateful import scope_data
+from tests.sync_world import PROPERTY, T0, scope_data
 
 PUSHERS = 4
 BATCHES = 30

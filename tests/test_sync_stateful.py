@@ -31,7 +31,7 @@ from sync.errors import ProtocolError, TransientError
 from sync.protocol import parse_cursor
 from tests import sync_kinds
 from tests.sync_kinds import FLOOR, GUARD, OWN_RECORDS_KEPT, Booking, GateScan, Note, Pass, Task
-from tests.sync_world import PROPERTY, T0, Device
+from tests.sync_world import PROPERTY, T0, Device, scope_data
 
 PEOPLE = [(FLOOR, 7), (FLOOR, 8), (FLOOR, 12), (GUARD, 9), (GUARD, 10)]
 ROOMS = ("301", "302")
@@ -92,24 +92,6 @@ def empty_database(the_world) -> None:
 def dialect_of(the_world) -> str:
     with the_world.Session() as session:
         return session.get_bind().dialect.name
-
-
-def scope_data(session, registry, actors, now: datetime) -> list[dict]:
-    """What each actor's device must hold: the unexpired records of its property that fall
-    in one of its scopes, as the registry serializes them."""
-    moment = now.replace(tzinfo=UTC)
-    scopes = [registry.scopes_for(actor) for actor in actors]
-    held = [{} for _ in actors]
-    for kind in registry.kinds.values():
-        for row in session.scalars(select(kind.model)):
-            expires = kind.expires(row)
-            if expires is not None and expires <= moment:
-                continue
-            tags = set(kind.scopes(row))
-            for actor, allowed, data in zip(actors, scopes, held, strict=True):
-                if kind.partition(row) == actor.property_id and tags & allowed:
-                    data[(kind.name, str(row.id))] = kind.serialize(row)
-    return held
 
 
 def booking_args(booking_id, room, slot) -> dict:

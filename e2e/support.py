@@ -1,0 +1,133 @@
+"""What the browser tests share: the live server, the Chromium to drive, the viewports,
+signing in, waiting for the service worker, and the duty log's form and rows."""
+
+import os
+import re
+import struct
+import threading
+import zlib
+from pathlib import Path
+
+from playwright.sync_api import Page
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.duty.models import DutyEntry
+from app.extensions import db
+
+DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"
+TABLET_PORTRAIT = {"width": 820, "height": 1180}
+TABLET_LANDSCAPE = {"width": 1180, "height": 820}
+DESKTOP = {"width": 1440, "height": 900}
+
+WORKER_READY = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  while (registration.active.state !== 'activated') {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  while (!navigator.serviceWorker.controller) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}"""
+PACK_CACHED = """async (pages) => {
+  for (;;) {
+    for (const name of await caches.keys()) {
+      if (!name.startsWith('kefu-pages-')) continue;
+      const cache = await caches.open(name);
+      const held = (await cache.keys()).map((request) => new URL(request.url).pathname);
+      if (pages.every((page) => held.includes(page))) return held;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}"""
+
+# Fetched by Chromium itself, not by the app: its check for a new service worker, its
+# read of the web manifest and its favicon fetches bypass the offline emulation (a real
+# tablet's would fail).
+BROWSER_OWN_REQUEST = re.compile(
+    r"GET (/sw\.js|/manifest\.webmanifest|/favicon\.ico|/static/dist/icon\.[0-9a-f]+\.svg)"
+)
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium when present (these machines), else Playwright's own download."""
+    configured = os.environ.get("KEFU_CHROMIUM")
+    if configured:
+        return configured
+    return DEBIAN_CHROMIUM if Path(DEBIAN_CHROMIUM).exists() else None
+
+
+class LiveServer:
+    """The real app served over HTTP in a thread, with a log of the requests it received."""
+
+    def __init__(self, app, port: int = 0):
+        self.app = app
+        self.requests: list[str] = []
+        self._server = make_server("127.0.0.1", port, self._logged(app), threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def _logged(self, app):
+        def wsgi(environ, start_response):
+            self.requests.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+            return app(environ, start_response)
+
+        return wsgi
+
+    def stop(self):
+        self._server.shutdown()
+        self._thread.join()
+
+
+def requests_while_offline(live_server, since: int) -> list[str]:
+    """What the app sent while offline: nothing, if it works offline."""
+    return [r for r in live_server.requests[since:] if not BROWSER_OWN_REQUEST.fullmatch(r)]
+
+
+def sign_in(page: Page, username: str, password: str = "kefu-demo") -> None:
+    page.goto("/auth/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    # Returns on the page the form leads to, right or wrong: a caller's next step must
+    # not land on the login page as it goes.
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG of one colour, made here so the test needs no image file."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def write_entry(page: Page, text: str, photos: int = 0) -> None:
+    page.get_by_label("情况记录").fill(text)
+    if photos:
+        page.get_by_label(re.compile("照片")).set_input_files(
+            [
+                {"name": f"p{i}.png", "mimeType": "image/png", "buffer": png(2400, 1800)}
+                for i in range(photos)
+            ]
+        )
+    page.get_by_role("button", name="保存").click()
+
+
+def entries_of(live_server, text_prefix: str) -> list[DutyEntry]:
+    with live_server.app.app_context():
+        return list(
+            db.session.scalars(select(DutyEntry).where(DutyEntry.text.startswith(text_prefix)))
+        )

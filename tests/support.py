@@ -1,0 +1,174 @@
+"""What the tests share: the test app and its databases, signing in, and a device speaking
+the sync protocol over HTTP."""
+
+import contextlib
+import hashlib
+import os
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import inspect, text
+
+from app import create_app
+from app.demo import DEMO_PASSWORD
+from app.extensions import db
+from tests.databases import throwaway_postgres
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+# The smallest files of each type: their first bytes are what the server checks.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def make_test_app(database_url: str, **overrides):
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret-key",
+            **overrides,
+        }
+    )
+
+
+def migrate_database(database_url: str) -> None:
+    app = make_test_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@contextlib.contextmanager
+def fresh_postgres_database():
+    """A database of its own on the test PostgreSQL server, dropped afterwards."""
+    server_url = os.environ.get("KEFU_TEST_POSTGRES_URL")
+    if not server_url:
+        if os.environ.get("KEFU_REQUIRE_POSTGRES"):
+            pytest.fail("KEFU_REQUIRE_POSTGRES is set but KEFU_TEST_POSTGRES_URL is not")
+        pytest.skip("PostgreSQL: set KEFU_TEST_POSTGRES_URL to run these tests on it")
+    with throwaway_postgres(server_url, "kefu_test") as url:
+        yield url
+
+
+def empty_postgres(app) -> None:
+    """Empty every table of the app's PostgreSQL database, for the next test."""
+    with app.app_context():
+        present = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+        tables = ", ".join(f'"{name}"' for name in sorted(present))
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+def table_contents(app) -> dict:
+    """Every row of every table, to prove that a refused form changed nothing."""
+    with app.app_context():
+        return {
+            table.name: sorted(map(tuple, db.session.execute(table.select()).all()), key=repr)
+            for table in db.metadata.sorted_tables
+        }
+
+
+def csrf_token_of(client) -> str:
+    """The CSRF token a page hands this client, as a browser would read it from a form."""
+    page = client.get("/auth/login").get_data(as_text=True)
+    match = CSRF_FIELD.search(page)
+    if match is None:
+        page = client.get("/").get_data(as_text=True)
+        match = CSRF_FIELD.search(page)
+    return match.group(1)
+
+
+def session_of(client) -> dict:
+    """What the signed session cookie of this client holds."""
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username="floor1", password=DEMO_PASSWORD, device_id=None, **extra):
+        data = {
+            "csrf_token": csrf_token_of(self._client),
+            "username": username,
+            "password": password,
+            **extra,
+        }
+        if device_id is not None:
+            data["device_id"] = str(device_id)
+        return self._client.post("/auth/login", data=data)
+
+    def logout(self):
+        return self._client.post("/auth/logout", data={"csrf_token": csrf_token_of(self._client)})
+
+    def post(self, url, data=None, **kwargs):
+        """POST a form with this client's CSRF token, as the page's own form would."""
+        return self._client.post(
+            url, data={"csrf_token": csrf_token_of(self._client), **(data or {})}, **kwargs
+        )
+
+
+class Tablet:
+    """A signed-in device with its sync token, speaking the protocol over HTTP."""
+
+    def __init__(self, app, username="floor1"):
+        self.client = app.test_client()
+        self.device_id = uuid.uuid4()
+        self.client_id = uuid.uuid4()
+        self.auth = AuthActions(self.client)
+        assert self.auth.login(username, device_id=self.device_id).status_code == 302
+        reply = self.auth.post("/sync/token")
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        self.token = reply.get_json()["token"]
+        self.next_id = 1
+        self.cursor = None
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def note(self, text="大堂灯不亮", **extra):
+        mutation = {
+            "id": self.next_id,
+            "name": "note.create@1",
+            "args": {"id": str(uuid.uuid4()), "text": text, **extra},
+            "device_time": datetime.now(UTC).isoformat(),
+        }
+        self.next_id += 1
+        return mutation
+
+    def push(self, *mutations, **overrides):
+        body = {
+            "client_id": str(self.client_id),
+            "schema_version": 1,
+            "mutations": list(mutations),
+            **overrides,
+        }
+        return self.client.post("/sync/push", json=body, headers=self.headers)
+
+    def pull(self):
+        reply = self.client.post(
+            "/sync/pull",
+            json={"client_id": str(self.client_id), "cursor": self.cursor},
+            headers=self.headers,
+        )
+        self.cursor = reply.get_json().get("cursor", self.cursor)
+        return reply
+
+    def upload(self, attachment_id, content, content_type="image/jpeg", sha256=None):
+        return self.client.put(
+            f"/sync/attachments/{attachment_id}",
+            data=content,
+            content_type=content_type,
+            headers={
+                **self.headers,
+                "X-Content-SHA256": sha256 or hashlib.sha256(content).hexdigest(),
+            },
+        )
