@@ -2,7 +2,7 @@
 
 from flask import Flask, g, url_for
 
-from app.jobs import NavEntry, nav_entries
+from app.jobs import NavEntry, current_jobs, nav_entries
 from app.models import Role
 
 
@@ -21,6 +21,16 @@ def offline_pages_for(role: Role) -> list[str]:
     return [url_for(item.endpoint) for item in nav_items_for(role)]
 
 
+def queue_names_for(role: Role) -> dict[str, dict]:
+    """How the device's queue names each change this role can make (app.jobs.Mutation)."""
+    return {
+        mutation.name: {"label": str(mutation.label), "summary": mutation.summary}
+        for job in current_jobs()
+        for mutation in job.mutations
+        if role in mutation.roles
+    }
+
+
 def _template_context() -> dict:
     user = g.get("user")
     return {
@@ -28,6 +38,7 @@ def _template_context() -> dict:
         "current_property": g.get("property"),
         "nav_items": nav_items_for(user.role) if user else [],
         "offline_pages": offline_pages_for(user.role) if user else [],
+        "queue_names": queue_names_for(user.role) if user else {},
     }
 
 

@@ -38,7 +38,7 @@ def test_online_an_entry_reaches_the_server_and_the_office(tablet, new_page, liv
     office = new_page(DESKTOP)
     sign_in(office, "office1")
     office.goto("/duty/review")
-    row = office.locator("#duty-entries tr", has_text="在线记录：大堂灯不亮")
+    row = office.locator("#duty-log-records tr", has_text="在线记录：大堂灯不亮")
     expect(row).to_contain_text("王楼层")
     photo = row.locator("img")
     expect(photo).to_have_count(1)

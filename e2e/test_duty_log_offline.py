@@ -136,7 +136,7 @@ def test_a_refused_change_is_shown_on_the_device_and_to_the_office(tablet, new_p
     expect(queue).to_be_visible()
     refused = queue.locator("#queue-refused li")
     expect(refused).to_have_count(1)
-    expect(refused).to_contain_text("duty.create_entry@1")
+    expect(refused).to_contain_text(f"值班日志 · {forged_text}")
     expect(refused).to_contain_text("区域属于其他项目")
     expect(queue.locator("#queue-waiting li")).to_have_count(0)
     assert len(entries_of(live_server, "拒绝测试之后的正常记录")) == 1

@@ -3,7 +3,7 @@
 // app/assets.py), app icons drawn from the SVG, and the service worker, which precaches
 // exactly this build's files.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Resvg } from "@resvg/resvg-js";
@@ -16,8 +16,26 @@ const out = process.env.KEFU_ASSET_DIR || join(root, "static", "dist");
 const release = process.env.KEFU_RELEASE || "";
 const ICON_SIZES = [192, 512];
 
+// `import "kefu:jobs"` stands for every module in static/src/jobs/: a new job's device
+// code is found by being there.
+const jobsIndex = {
+  name: "kefu-jobs",
+  setup(plugin) {
+    plugin.onResolve({ filter: /^kefu:jobs$/ }, () => ({ path: "jobs", namespace: "kefu" }));
+    plugin.onLoad({ filter: /.*/, namespace: "kefu" }, () => ({
+      contents: readdirSync(join(root, "static/src/jobs"))
+        .filter((name) => name.endsWith(".js"))
+        .sort()
+        .map((name) => `import "./${name}";`)
+        .join("\n"),
+      resolveDir: join(root, "static/src/jobs"),
+    }));
+  },
+};
+
 async function bundle(entry, define = {}) {
   const result = await build({
+    plugins: [jobsIndex],
     entryPoints: [join(root, entry)],
     bundle: true,
     minify: true,

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.duty.models import DutyEntry
 from app.extensions import db
-from app.models import Area, AreaKind, Building, Floor, Property, Role, User
-from tests.support import JPEG, AuthActions, Tablet
+from app.models import Area, AreaKind, Building, Floor, Property
+from tests.support import Tablet
 
 
 def entry(tablet, mutation_id, **args):
@@ -89,25 +89,3 @@ def test_the_device_holds_its_users_own_entries(app):
     changes = floor.pull().get_json()["changes"]
     texts = [c["data"]["text"] for c in changes if c["kind"] == "duty_entry"]
     assert texts == ["我的"]
-
-
-def test_photos_are_shown_to_the_office_of_their_property_only(app, client, auth):
-    tablet = Tablet(app, "floor1")
-    photo_id = uuid.uuid4()
-    assert tablet.upload(photo_id, JPEG).status_code == 201
-    tablet.push(entry(tablet, 1, photo_ids=[str(photo_id)]))
-    auth.login("office1")
-    response = client.get(f"/duty/photos/{photo_id}")
-    assert response.status_code == 200 and response.data == JPEG
-    assert response.mimetype == "image/jpeg"
-    assert client.get(f"/duty/photos/{uuid.uuid4()}").status_code == 404
-    with app.app_context():
-        other = Property(code="OTHER", name="别的小区")
-        outsider = User(username="office9", display_name="别处客服", role=Role.OFFICE)
-        outsider.set_password("office9-password")
-        outsider.properties = [other]
-        db.session.add(outsider)
-        db.session.commit()
-    elsewhere = app.test_client()
-    AuthActions(elsewhere).login("office9", "office9-password")
-    assert elsewhere.get(f"/duty/photos/{photo_id}").status_code == 404

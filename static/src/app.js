@@ -3,6 +3,9 @@ import { startChip } from "./chip.js";
 import { startForms } from "./forms.js";
 import { startOffline } from "./offline.js";
 import { startSync } from "./sync.js";
+import { startViews } from "./views.js";
+// Every job's device code (static/src/jobs/*.js), gathered by the build.
+import "kefu:jobs";
 
 const DEVICE_KEY = "kefu.deviceId";
 
@@ -39,3 +42,4 @@ if (document.body.dataset.offlinePages && document.body.dataset.offlinePages !==
   startChip();
   startForms();
 }
+startViews();

@@ -39,17 +39,28 @@ function button(label, onClick) {
   return element;
 }
 
+const SUMMARY_LENGTH = 24;
+
+/** A waiting change as a person names it: its job's words, what it says, when. */
+function nameOf(dialog, mutation) {
+  const named = JSON.parse(dialog.dataset.names || "{}")[mutation.name];
+  if (!named) return mutation.name;
+  const summary = named.summary ? String(mutation.args[named.summary] ?? "") : "";
+  const short = [...summary].length > SUMMARY_LENGTH ? `${[...summary].slice(0, SUMMARY_LENGTH).join("")}…` : summary;
+  return [named.label, short].filter(Boolean).join(" · ");
+}
+
 async function renderQueue(dialog) {
   const db = await database();
   const waiting = await db.getAll("outbox");
   dialog.querySelector("#queue-waiting").replaceChildren(
-    ...waiting.map((mutation) => item(`#${mutation.id} ${mutation.name} · ${clockTime(mutation.device_time)}`)),
+    ...waiting.map((mutation) => item(`${nameOf(dialog, mutation)} · ${clockTime(mutation.device_time)}`)),
   );
   const refused = await db.getAll("refused");
   dialog.querySelector("#queue-refused").replaceChildren(
     ...refused.map((mutation) =>
       item(
-        `#${mutation.id} ${mutation.name}: ${mutation.message || mutation.reason}`,
+        `${nameOf(dialog, mutation)} · ${clockTime(mutation.device_time)}: ${mutation.message || mutation.reason}`,
         button(dialog.dataset.copy, () => navigator.clipboard?.writeText(JSON.stringify(mutation.args))),
         button(dialog.dataset.discard, async () => {
           await db.delete("refused", mutation.id);

@@ -3,9 +3,8 @@
 // Records and photos are named on the device by time-ordered UUIDs (version 7): the
 // server's indexes then grow at their end instead of being rewritten all over.
 import { v7 as uuidv7 } from "uuid";
-import { database, enqueue, recordsOf } from "./store.js";
+import { database, enqueue } from "./store.js";
 import { afterChange, status, syncNow } from "./sync.js";
-import { clockTime } from "./time.js";
 
 const MAX_PHOTO_SIDE = 1600;
 const NIL_ID = "00000000-0000-0000-0000-000000000000";
@@ -30,13 +29,40 @@ function argsOf(form) {
   return args;
 }
 
-function problem(form) {
-  for (const element of form.querySelectorAll("[required]")) {
-    if (!element.value.trim()) return element.dataset.requiredMessage;
+// The checks of the server's schema, rendered into each control (app/forms.py rules_of):
+// a change the server would refuse never enters the outbox.
+function controlProblem(control, form) {
+  const rules = control.dataset;
+  if ("photos" in rules) {
+    return control.files.length > Number(rules.maxCount) ? rules.countMessage : null;
   }
-  const photos = form.querySelector("input[data-photos]");
-  if (photos && photos.files.length > Number(photos.dataset.photos)) return photos.dataset.tooMany;
+  const value = control.type === "radio" ? (form.querySelector(`[name="${control.name}"]:checked`)?.value ?? "") : control.value;
+  if (!value.trim()) return control.required ? rules.requiredMessage : null;
+  // Counted as the server counts: in characters, not UTF-16 units.
+  const length = [...value].length;
+  const [minLength, maxLength, min, max] = ["minlength", "maxlength", "min", "max"].map((name) =>
+    control.hasAttribute(name) ? Number(control.getAttribute(name)) : null,
+  );
+  if ((minLength !== null && length < minLength) || (maxLength !== null && length > maxLength)) {
+    return rules.lengthMessage;
+  }
+  if (rules.type === "integer" && !/^-?\d+$/.test(value.trim())) return rules.integerMessage;
+  if ((min !== null && Number(value) < min) || (max !== null && Number(value) > max)) return rules.rangeMessage;
+  if (rules.choices && !JSON.parse(rules.choices).includes(value)) return rules.choiceMessage;
   return null;
+}
+
+/** The first control that breaks its rules, marked for the user, with its message. */
+function problem(form) {
+  let first = null;
+  for (const control of form.elements) {
+    if (!control.name || control.type === "submit") continue;
+    const message = controlProblem(control, form);
+    if (message) control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
+    if (message && !first) first = { control, message };
+  }
+  return first;
 }
 
 async function saveDraft(form) {
@@ -62,8 +88,9 @@ async function submit(form) {
     const message = document.createElement("p");
     message.className = "form-error";
     message.setAttribute("role", "alert");
-    message.textContent = trouble;
+    message.textContent = trouble.message;
     result.append(message);
+    trouble.control.focus();
     return;
   }
   const started = performance.now();
@@ -93,44 +120,6 @@ async function submit(form) {
   }
 }
 
-/** The user's entries of the day as this device knows them: synced ones, then waiting ones. */
-async function renderList(list) {
-  const kind = list.dataset.localList;
-  const categories = JSON.parse(list.dataset.categories);
-  const today = new Date().toDateString();
-  const synced = (await recordsOf(kind)).map((record) => ({ ...record.data, id: record.id, waiting: false }));
-  const waiting = (await (await database()).getAll("outbox"))
-    .filter((mutation) => mutation.name === list.dataset.waitingFrom)
-    .map((mutation) => ({ ...mutation.args, device_time: mutation.device_time, waiting: true }));
-  const shown = new Set();
-  const entries = [...waiting, ...synced]
-    .filter((entry) => !shown.has(entry.id) && shown.add(entry.id))
-    .filter((entry) => new Date(entry.device_time).toDateString() === today)
-    .sort((a, b) => b.device_time.localeCompare(a.device_time));
-  list.replaceChildren(
-    ...entries.map((entry) => {
-      const item = document.createElement("li");
-      item.className = entry.waiting ? "waiting" : "synced";
-      const when = document.createElement("time");
-      when.textContent = clockTime(entry.device_time);
-      const text = document.createElement("span");
-      text.textContent = ` ${categories[entry.category] ?? ""} · ${entry.text}`;
-      item.append(when, text);
-      if (entry.waiting) {
-        const mark = document.createElement("strong");
-        mark.textContent = ` · ${list.dataset.waiting}`;
-        item.append(mark);
-      }
-      return item;
-    }),
-  );
-  if (!entries.length) list.textContent = list.dataset.empty;
-}
-
-function renderLists() {
-  document.querySelectorAll("[data-local-list]").forEach(renderList);
-}
-
 export function startForms() {
   for (const form of document.querySelectorAll("form[data-mutation]")) {
     restoreDraft(form);
@@ -140,8 +129,6 @@ export function startForms() {
       submit(form);
     });
   }
-  renderLists();
-  document.addEventListener("kefu:changed", renderLists);
 }
 
 export { syncNow };
