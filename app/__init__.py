@@ -1,6 +1,7 @@
 """Kefu: the offline-first app of a property's customer-service department."""
 
 import os
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
@@ -13,13 +14,11 @@ from app import (
     attachments,
     auth,
     desk,
-    duty,
     errors,
     forms,
     i18n,
     main,
     navigation,
-    places,
     syncapi,
 )
 from app.config import from_environment
@@ -32,8 +31,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 #: What every job shares: signing in, the home page, accounts and devices, sync.
 SHELL = [auth.PART, main.PART, admin.PART, syncapi.PART, attachments.PART, desk.PART]
-#: The jobs, each a package declared in the manner of app/jobs.py: a new job is one line.
-JOBS = [places.JOB, duty.JOB]
+#: The jobs: each package declares its ``JOB`` (app/jobs.py); a new job is one line here.
+JOBS = ["app.places", "app.duty"]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -68,7 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     forms.init_app(app)
 
     registry = Registry()
-    for part in (*SHELL, *JOBS):
+    for part in (*SHELL, *(import_module(name).JOB for name in JOBS)):
         part.init_app(app, registry)
     syncapi.init_app(app, registry)
     app.cli.add_command(demo_command)

@@ -110,7 +110,7 @@ def rules_of(field: fields.Field) -> dict[str, str]:
 
 
 def field_rules(mutation_name: str, field_name: str) -> Markup:
-    """``{{ field_rules('duty.create_entry@1', 'text') }}`` in a form control's tag."""
+    """``{{ field_rules(mutation_name, 'text') }}`` in a form control's tag."""
     schema = current_app.extensions["sync_registry"].mutations[mutation_name].schema
     rules = rules_of(schema.fields[field_name])
     return Markup(" ").join(

@@ -1,6 +1,6 @@
 """The shape of a job: one declaration in the job's package, wired in by the app factory.
 
-A job (the duty log, patrols, meeting rooms, the gate…) is a folder of its own: its
+A job (a log, patrols, meeting rooms, the gate…) is a folder of its own: its
 blueprint, models, templates and device code. What the rest of the app needs to know
 about it is one :class:`Job` in its ``__init__.py``, listed once in ``app.JOBS``.
 Nothing registers itself when imported; every app the factory makes gets its own
@@ -37,7 +37,7 @@ class Mutation:
     """A change devices may send, and how a person names it in the device's queue.
 
     ``summary`` names the argument that tells one such change from another in the queue
-    (the text of a duty-log entry, say).
+    (the text of a log entry, say).
     """
 
     name: str

@@ -13,6 +13,7 @@ from e2e.support import (
     TABLET_PORTRAIT,
     WORKER_READY,
     entries_of,
+    png,
     requests_while_offline,
     sign_in,
     write_entry,
@@ -98,3 +99,41 @@ def test_twenty_entries_made_offline_survive_a_browser_restart_and_arrive_once(
     assert arrived == 4
     assert page.evaluate("async () => (await indexedDB.databases()).length") >= 1
     tablet.close()
+
+
+OUTBOX_SIZE = """async () => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kefu');
+    open.onsuccess = () => {
+        const count = open.result.transaction('outbox').objectStore('outbox').count();
+        count.onsuccess = () => resolve(count.result);
+        count.onerror = () => reject(count.error);
+    };
+    open.onerror = () => reject(open.error);
+})"""
+
+
+def test_the_tablet_checks_the_servers_rules_before_a_change_is_queued(tablet):
+    page = tablet("floor1")
+    page.goto("/duty/")
+    page.context.set_offline(True)
+    text = page.get_by_label("情况记录")
+    # maxlength stops typing, but not a value set by script (a restored draft, say).
+    text.evaluate("(box) => { box.value = '长'.repeat(2001); }")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#duty-result .form-error")).to_have_text("请填写 1 至 2000 个字。")
+    expect(text).to_have_attribute("aria-invalid", "true")
+    text.fill("   ")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#duty-result .form-error")).to_have_text("此项为必填项。")
+    photos = [
+        {"name": f"p{i}.png", "mimeType": "image/png", "buffer": png(40, 30)} for i in range(5)
+    ]
+    text.fill("五张照片")
+    page.get_by_label("照片").set_input_files(photos)
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#duty-result .form-error")).to_have_text("最多 4 张照片。")
+    assert page.evaluate(OUTBOX_SIZE) == 0
+    page.get_by_label("照片").set_input_files(photos[:4])
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#my-entries li.waiting", has_text="五张照片")).to_have_count(1)
+    assert page.evaluate(OUTBOX_SIZE) == 1
