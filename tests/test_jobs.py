@@ -58,9 +58,13 @@ class Controls(HTMLParser):
         if tag == "form" and "data-mutation" in attributes:
             self._form = attributes["data-mutation"]
             self.forms.setdefault(self._form, {})
-        elif self._form and tag in ("input", "select", "textarea") and "name" in attributes:
-            if attributes.get("type") != "hidden":
-                self.forms[self._form].setdefault(attributes["name"], []).append(attributes)
+        elif (
+            self._form
+            and tag in ("input", "select", "textarea")
+            and "name" in attributes
+            and attributes.get("type") != "hidden"
+        ):
+            self.forms[self._form].setdefault(attributes["name"], []).append(attributes)
 
     def handle_endtag(self, tag):
         if tag == "form":
