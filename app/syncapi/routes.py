@@ -5,11 +5,11 @@ import secrets
 import uuid
 
 from flask import current_app, g, jsonify, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.access import ALL_ROLES, device_api, hash_token, roles_allowed
 from app.extensions import db
+from app.jobs import reason_labels
 from app.models import User
 from app.rendering import render_page
 from app.syncapi import REVIEWERS, bp, current_registry, server_now
@@ -18,20 +18,6 @@ from sync.attachments import missing_attachments, store_attachment
 from sync.errors import ProtocolError, TransientError
 from sync.registry import Actor
 from sync.tables import flag, rejection
-
-REASON_LABELS = {
-    "id_conflict": _l("Same id, other content: the first was kept"),
-    "concurrent_edit": _l("Edited by two people at once: the later value was kept"),
-    "clock_skew": _l("Device clock more than a day off"),
-    "revoked_pass": _l("Entry on a pass that was revoked"),
-    "expired_pass": _l("Entry on a pass that had expired"),
-    "invalid": _l("Invalid content"),
-    "forbidden": _l("Not allowed for this role"),
-    "not_found": _l("Refers to something that does not exist here"),
-    "overlap": _l("Overlaps a confirmed booking"),
-    "constraint": _l("Conflicts with stored data"),
-    "wrong_property": _l("Area of another property"),
-}
 
 
 def _actor() -> Actor:
@@ -96,11 +82,12 @@ def token():
 def push():
     _note_storage_persisted()
     reply = engine.push(db.session, current_registry(), _actor(), _json_body(), server_now())
+    labels = reason_labels()
     for result in reply["results"]:
         # The tablet shows this to its user: in their language, the engine's words after it.
-        if result["status"] == "rejected" and result["reason"] in REASON_LABELS:
+        if result["status"] == "rejected" and result["reason"] in labels:
             result["detail"] = result["message"]
-            result["message"] = str(REASON_LABELS[result["reason"]])
+            result["message"] = str(labels[result["reason"]])
     return jsonify(reply)
 
 
@@ -159,5 +146,5 @@ def problems():
         flags=flags,
         missing=missing,
         users=users,
-        reason_labels=REASON_LABELS,
+        reason_labels=reason_labels(),
     )
