@@ -15,6 +15,7 @@ from sqlalchemy import inspect, text
 from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
+from app.models import Property, Role, User
 from tests.databases import throwaway_postgres
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -172,3 +173,16 @@ class Tablet:
                 "X-Content-SHA256": sha256 or hashlib.sha256(content).hexdigest(),
             },
         )
+
+
+def office_elsewhere(app):
+    """A client signed in as the office of another property, 别的小区, made for the test."""
+    with app.app_context():
+        outsider = User(username="office9", display_name="别处客服", role=Role.OFFICE)
+        outsider.set_password("office9-password")
+        outsider.properties = [Property(code="OTHER", name="别的小区")]
+        db.session.add(outsider)
+        db.session.commit()
+    client = app.test_client()
+    AuthActions(client).login("office9", "office9-password")
+    return client

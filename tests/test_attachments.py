@@ -3,9 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from app.extensions import db
-from app.models import Property, Role, User
-from tests.support import JPEG, AuthActions, Tablet
+from tests.support import JPEG, AuthActions, Tablet, office_elsewhere
 
 
 def entry_with_photo(photo_id) -> dict:
@@ -56,15 +54,7 @@ def test_roles_that_may_not_read_the_record_do_not_see_its_photo(app):
 
 def test_an_office_of_another_property_does_not_see_the_photo(app):
     photo_id = a_photo_in_the_duty_log(app)
-    with app.app_context():
-        outsider = User(username="office9", display_name="别处客服", role=Role.OFFICE)
-        outsider.set_password("office9-password")
-        outsider.properties = [Property(code="OTHER", name="别的小区")]
-        db.session.add(outsider)
-        db.session.commit()
-    elsewhere = app.test_client()
-    AuthActions(elsewhere).login("office9", "office9-password")
-    assert elsewhere.get(f"/attachments/{photo_id}").status_code == 404
+    assert office_elsewhere(app).get(f"/attachments/{photo_id}").status_code == 404
 
 
 def test_a_photo_no_record_uses_is_not_served(app, client, auth):

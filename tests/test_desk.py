@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.demo import add_job_demos
 from app.duty.models import DutyEntry
 from app.extensions import db
-from app.models import Property, Role, User
-from tests.support import AuthActions, Tablet
+from app.models import Property
+from tests.support import Tablet, office_elsewhere
 
 
 def entry(mutation_id, category, text) -> dict:
@@ -84,15 +84,7 @@ def test_a_record_of_another_property_is_not_shown(app):
     two_entries(app)
     with app.app_context():
         entry_id = db.session.scalars(select(DutyEntry.id)).first()
-        other = Property(code="OTHER", name="别的小区")
-        db.session.add(other)
-        outsider = User(username="office9", display_name="别处客服", role=Role.OFFICE)
-        outsider.set_password("office9-password")
-        outsider.properties = [other]
-        db.session.add(outsider)
-        db.session.commit()
-    elsewhere = app.test_client()
-    AuthActions(elsewhere).login("office9", "office9-password")
+    elsewhere = office_elsewhere(app)
     assert elsewhere.get(f"/duty/review/{entry_id}").status_code == 404
     assert "电梯异响" not in elsewhere.get("/desk/duty-log.csv").get_data(as_text=True)
 
