@@ -15,6 +15,7 @@ run: setup migrate
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/biome ci --colors=off
 	$(BIN)/pytest
 
 setup: $(VENV)/.installed node_modules/.installed assets translations
