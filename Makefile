@@ -4,19 +4,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
-CHROMIUM_DEB := /usr/lib/chromium/chromium
 
-.PHONY: run test setup assets translations browser migrate serve extract lock upgrade clean
+.PHONY: run test setup assets translations migrate serve extract lock upgrade clean
 
 run: setup migrate
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: setup browser
+# The quick checks first; pytest gets a Chromium and, where the machine has PostgreSQL's
+# server, a throwaway cluster from scripts/with-test-services.
+test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	node_modules/.bin/biome ci --colors=off
-	$(BIN)/pytest
+	PLAYWRIGHT=$(BIN)/playwright scripts/with-test-services $(BIN)/pytest
 
 setup: $(VENV)/.installed node_modules/.installed assets translations
 
@@ -38,11 +39,6 @@ assets: node_modules/.installed
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling catalog" || true
-
-# Debian's Chromium where it is installed, else Playwright's own download.
-browser: $(VENV)/.installed
-	@if [ -x $(CHROMIUM_DEB) ] || [ -n "$$KEFU_CHROMIUM" ]; then :; \
-	 else $(BIN)/playwright install chromium; fi
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
