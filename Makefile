@@ -11,12 +11,13 @@ run: setup migrate
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# The quick checks first; pytest gets a Chromium and, where the machine has PostgreSQL's
-# server, a throwaway cluster from scripts/with-test-services.
+# The quick checks and the JS unit tests first; pytest gets a Chromium and, where the
+# machine has PostgreSQL's server, a throwaway cluster from scripts/with-test-services.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	node_modules/.bin/biome ci --colors=off
+	npm test --silent
 	PLAYWRIGHT=$(BIN)/playwright scripts/with-test-services $(BIN)/pytest
 
 setup: $(VENV)/.installed node_modules/.installed assets translations

@@ -108,7 +108,8 @@ async function push(clientId) {
   }
 }
 
-async function pull(clientId) {
+/** Take the server's changes since the cursor; also drops from the outbox what it applied. */
+export async function pull(clientId) {
   const reply = await postJson("/sync/pull", { client_id: clientId, cursor: await getMeta("cursor", null) });
   const db = await database();
   const tx = db.transaction(["records", "meta", "outbox"], "readwrite");
