@@ -4,25 +4,31 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
-CHROMIUM_DEB := /usr/lib/chromium/chromium
 
-.PHONY: run test setup assets translations browser migrate serve extract clean
+.PHONY: run test setup assets translations migrate serve extract lock upgrade clean
 
 run: setup migrate
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: setup browser
+# The quick checks and the JS unit tests first; pytest gets a Chromium and, where the
+# machine has PostgreSQL's server, a throwaway cluster from scripts/with-test-services.
+test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	node_modules/.bin/biome ci --colors=off
+	npm test --silent
+	PLAYWRIGHT=$(BIN)/playwright scripts/with-test-services $(BIN)/pytest
 
 setup: $(VENV)/.installed node_modules/.installed assets translations
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions in the lock files; `pip check` fails if pyproject.toml asks for
+# something the lock does not hold (then run `make lock`).
+$(VENV)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -34,11 +40,6 @@ assets: node_modules/.installed
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling catalog" || true
-
-# Debian's Chromium where it is installed, else Playwright's own download.
-browser: $(VENV)/.installed
-	@if [ -x $(CHROMIUM_DEB) ] || [ -n "$$KEFU_CHROMIUM" ]; then :; \
-	 else $(BIN)/playwright install chromium; fi
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
@@ -56,5 +57,23 @@ serve: setup migrate
 	  $${KEFU_TLS_CERT:+--certfile "$$KEFU_TLS_CERT" --keyfile "$$KEFU_TLS_KEY"} \
 	  'app:create_app()'
 
+# The Python lock files, resolved from pyproject.toml for every platform by uv, which lives
+# in a venv of its own. `make lock` keeps the pins it can; `make upgrade` takes the newest.
+LOCK_VENV := .venv-lock
+UV := $(LOCK_VENV)/bin/uv
+UV_VERSION := 0.13.8
+LOCK = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+  --custom-compile-command 'make lock' $(LOCK_FLAGS) pyproject.toml
+lock: $(UV)
+	$(LOCK) -o requirements.txt
+	$(LOCK) --extra test -c requirements.txt -o requirements-test.txt
+
+upgrade: LOCK_FLAGS = --upgrade
+upgrade: lock
+
+$(UV):
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+
 clean:
-	rm -rf $(VENV) node_modules static/dist translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) $(LOCK_VENV) node_modules static/dist translations/*/LC_MESSAGES/*.mo

@@ -78,7 +78,7 @@ for (const [name, bytes] of Object.entries(files)) {
   writeFileSync(join(out, hashed), bytes);
   manifest[name] = hashed;
 }
-writeFileSync(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 
 // The worker's own bytes change whenever any file changes, so browsers install it anew.
 const precache = Object.values(manifest).map((hashed) => ({ url: `/static/dist/${hashed}`, revision: null }));

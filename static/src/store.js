@@ -53,15 +53,31 @@ export async function getClientId() {
 export async function enqueue(name, args, photos = []) {
   const db = await database();
   const tx = db.transaction(["meta", "outbox", "photos"], "readwrite");
-  const meta = tx.objectStore("meta");
-  await clientIdIn(meta);
-  const id = (await meta.get("nextMutationId")) ?? 1;
-  await meta.put(id + 1, "nextMutationId");
-  for (const photo of photos) await tx.objectStore("photos").put(photo);
-  const mutation = { id, name, args, device_time: new Date().toISOString(), saved_at: Date.now() };
-  await tx.objectStore("outbox").put(mutation);
-  await tx.done;
-  return mutation;
+  try {
+    const meta = tx.objectStore("meta");
+    await clientIdIn(meta);
+    const id = (await meta.get("nextMutationId")) ?? 1;
+    await meta.put(id + 1, "nextMutationId");
+    for (const photo of photos) await tx.objectStore("photos").put(photo);
+    const mutation = { id, name, args, device_time: new Date().toISOString(), saved_at: Date.now() };
+    await tx.objectStore("outbox").put(mutation);
+    await tx.done;
+    return mutation;
+  } catch (error) {
+    abandon(tx);
+    throw error;
+  }
+}
+
+/** Undo what a transaction wrote. A put that throws (a value IndexedDB cannot store)
+ * leaves the transaction to commit the writes before it unless it is aborted. */
+function abandon(tx) {
+  tx.done.catch(() => {});
+  try {
+    tx.abort();
+  } catch {
+    // It had ended already, aborted by the failed request.
+  }
 }
 
 export async function all(store) {

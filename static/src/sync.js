@@ -63,8 +63,7 @@ async function send(method, url, body, headers = {}, renewed = false) {
   return response.status === 204 ? null : response.json();
 }
 
-const postJson = (url, body) =>
-  send("POST", url, JSON.stringify(body), { "Content-Type": "application/json" });
+const postJson = (url, body) => send("POST", url, JSON.stringify(body), { "Content-Type": "application/json" });
 
 async function sha256(blob) {
   const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
@@ -109,7 +108,8 @@ async function push(clientId) {
   }
 }
 
-async function pull(clientId) {
+/** Take the server's changes since the cursor; also drops from the outbox what it applied. */
+export async function pull(clientId) {
   const reply = await postJson("/sync/pull", { client_id: clientId, cursor: await getMeta("cursor", null) });
   const db = await database();
   const tx = db.transaction(["records", "meta", "outbox"], "readwrite");
@@ -186,9 +186,7 @@ export function afterChange() {
   announce();
   // Where the browser has Background Sync it may wake the worker once online even if
   // this page is gone; the loop above does not rely on it.
-  navigator.serviceWorker?.ready
-    .then((registration) => registration.sync?.register("kefu-outbox"))
-    .catch(() => {});
+  navigator.serviceWorker?.ready.then((registration) => registration.sync?.register("kefu-outbox")).catch(() => {});
   return syncNow();
 }
 
