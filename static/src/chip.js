@@ -53,9 +53,11 @@ function nameOf(dialog, mutation) {
 async function renderQueue(dialog) {
   const db = await database();
   const waiting = await db.getAll("outbox");
-  dialog.querySelector("#queue-waiting").replaceChildren(
-    ...waiting.map((mutation) => item(`${nameOf(dialog, mutation)} · ${clockTime(mutation.device_time)}`)),
-  );
+  dialog
+    .querySelector("#queue-waiting")
+    .replaceChildren(
+      ...waiting.map((mutation) => item(`${nameOf(dialog, mutation)} · ${clockTime(mutation.device_time)}`)),
+    );
   const refused = await db.getAll("refused");
   dialog.querySelector("#queue-refused").replaceChildren(
     ...refused.map((mutation) =>

@@ -36,7 +36,8 @@ function controlProblem(control, form) {
   if ("photos" in rules) {
     return control.files.length > Number(rules.maxCount) ? rules.countMessage : null;
   }
-  const value = control.type === "radio" ? (form.querySelector(`[name="${control.name}"]:checked`)?.value ?? "") : control.value;
+  const value =
+    control.type === "radio" ? (form.querySelector(`[name="${control.name}"]:checked`)?.value ?? "") : control.value;
   if (!value.trim()) return control.required ? rules.requiredMessage : null;
   // Counted as the server counts: in characters, not UTF-16 units.
   const length = [...value].length;
