@@ -25,11 +25,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import csrf, db
-from app.models import Device, Role, User, utcnow
+from app.models import Device, Role, User, user_property, utcnow
 
 ALL_ROLES = frozenset(Role)
 PUBLIC = "public"
@@ -124,6 +124,14 @@ def _load_signed_in_user() -> None:
     g.user = user
     g.device = device
     g.property = next((p for p in user.properties if p.id == session.get("property_id")), None)
+    if g.property is None and user.properties:
+        # Taken off the property they worked at: they go on at one of theirs, and so
+        # does the device, whose token no longer reaches the old one's data.
+        g.property = user.properties[0]
+        session["property_id"] = g.property.id
+        if device is not None and device.property_id != g.property.id:
+            device.property = g.property
+            db.session.commit()
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -154,9 +162,18 @@ def _device_error(status: int, error: str, message: str):
     return jsonify(error=error, message=message), status
 
 
-# Every sync request needs the device, its user and its property: one query, built once.
+# Every sync request needs the device, its user, its property and whether the user still
+# works there: one query, built once.
 _DEVICE_BY_TOKEN = (
-    select(Device)
+    select(
+        Device,
+        exists()
+        .where(
+            (user_property.c.user_id == Device.user_id)
+            & (user_property.c.property_id == Device.property_id)
+        )
+        .label("member"),
+    )
     .where(Device.token_hash == bindparam("token_hash"))
     .options(joinedload(Device.user), joinedload(Device.property))
 )
@@ -168,11 +185,12 @@ def _authenticate_device(allowed: frozenset[Role]):
     scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return _device_error(401, "no_token", _("This device is not signed in. Please sign in."))
-    device = db.session.scalar(_DEVICE_BY_TOKEN, {"token_hash": hash_token(token)})
-    if device is None:
+    found = db.session.execute(_DEVICE_BY_TOKEN, {"token_hash": hash_token(token)}).first()
+    if found is None:
         return _device_error(
             401, "unknown_token", _("This device is not signed in. Please sign in.")
         )
+    device, member = found
     if device.revoked:
         return _device_error(
             401,
@@ -184,6 +202,12 @@ def _authenticate_device(allowed: frozenset[Role]):
             401,
             "account_disabled",
             _("Your account has been disabled. Please contact the service centre."),
+        )
+    if not member:
+        return _device_error(
+            401,
+            "not_a_member",
+            _("You no longer work at this property. Please sign in again."),
         )
     if device.user.role not in allowed:
         return _device_error(403, "forbidden", _("Your role may not open this page."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -199,6 +199,8 @@ class Device(db.Model):
     storage_persisted: Mapped[bool | None] = mapped_column()
     # SHA-256 of the token the device syncs with; the token itself is only on the device.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 of the secret the browser made with its id: the id alone claims nothing.
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
 
     # Defined before the relationship named ``property``, which shadows the builtin below it.
     @property
@@ -234,4 +236,19 @@ class DeviceRecordMixin:
         return relationship(foreign_keys=[cls.device_id])
 
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The device clock's offset from UTC in minutes, as it reported its time.
+    device_utc_offset: Mapped[int | None] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def device_time_as_reported(record) -> datetime:
+    """A device record's time in the zone its device's clock was set to.
+
+    Reads columns only, so it serves records a batch has not written yet too.
+    """
+    moment = record.device_time
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if record.device_utc_offset is None:
+        return moment
+    return moment.astimezone(timezone(timedelta(minutes=record.device_utc_offset)))

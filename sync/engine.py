@@ -9,18 +9,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from marshmallow import ValidationError
-from sqlalchemy import Text, cast, insert, select, update
+from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from sync import protocol
 from sync.changes import bump_partition, current_version, expire_due, naive_utc
 from sync.errors import ProtocolError, Rejected, TransientError
-from sync.handlers import MutationContext, NewRecords, jsonable
+from sync.handlers import MutationContext, NewRecords
 from sync.registry import Actor, MutationHandler, Registry
 from sync.tables import change, client, flag, rejection
+from sync.values import shown_text, storable_summary, utc_offset_minutes
 
 CLOCK_SKEW_LIMIT = timedelta(hours=24)
+# What the office keeps of refused mutations: a device sending junk fills no page.
+MAX_REJECTIONS_KEPT = 200
+REJECTIONS_KEPT_PER = timedelta(hours=1)
+MAX_DETAIL_CHARS = 2000
+# Errors a value the database cannot hold raises, by driver: the same on every retry.
+UNSTORABLE = (DataError, OverflowError, UnicodeError, ValueError)
 # How often a pull notes its time: each note is a write, and pulls otherwise only read.
 LAST_PULL_NOTED_EVERY = timedelta(minutes=5)
 
@@ -47,7 +54,9 @@ def _validate_envelope(registry: Registry, request: dict) -> None:
             "This app version is not supported by the server; reload the app.",
             supported=sorted(protocol.SCHEMA_VERSIONS),
         )
-    unknown = sorted({m["name"] for m in request["mutations"]} - registry.mutations.keys())
+    # A malformed mutation is refused on its own below, whatever its name.
+    named = {m["name"] for m in request["mutations"] if m["malformed"] is None}
+    unknown = sorted(named - registry.mutations.keys())
     if unknown:
         raise ProtocolError(
             400, "unknown_mutation", "The server does not know these changes.", names=unknown
@@ -59,22 +68,58 @@ def _validate_envelope(registry: Registry, request: dict) -> None:
         )
 
 
-def _store_rejection(session, actor, client_id, mutation, now, reason, detail) -> None:
-    session.execute(
-        insert(rejection).values(
-            partition_id=actor.property_id,
-            client_id=client_id,
-            mutation_id=mutation["id"],
-            device_id=actor.device_id,
-            user_id=actor.user_id,
-            name=mutation["name"],
-            args=jsonable(mutation["args"]),
-            device_time=naive_utc(mutation["device_time"]),
-            received_at=now,
-            reason=reason,
-            detail=detail,
+def _store_rejections(session, actor, client_id, refused: list[tuple[dict, Rejected]], now):
+    """Keep refused mutations for the office, each within a size, and at most so many an
+    hour per device: a broken or hostile tablet must not fill the office's page."""
+    if not refused:
+        return
+    stored_lately = session.scalar(
+        select(func.count())
+        .select_from(rejection)
+        .where(
+            (rejection.c.device_id == actor.device_id)
+            & (rejection.c.received_at > now - REJECTIONS_KEPT_PER)
         )
     )
+    room = max(0, MAX_REJECTIONS_KEPT - stored_lately)
+    kept, dropped = refused[:room], refused[room:]
+    if kept:
+        session.execute(
+            insert(rejection),
+            [
+                {
+                    "partition_id": actor.property_id,
+                    "client_id": client_id,
+                    "mutation_id": mutation["id"],
+                    "device_id": actor.device_id,
+                    "user_id": actor.user_id,
+                    "name": shown_text(mutation["name"] or "?", 80),
+                    "args": storable_summary(mutation["args"]),
+                    "device_time": _naive_utc_or_none(mutation["device_time"]),
+                    "device_utc_offset": utc_offset_minutes(mutation["device_time"]),
+                    "received_at": now,
+                    "reason": refusal.reason,
+                    "detail": shown_text(refusal.message, MAX_DETAIL_CHARS),
+                }
+                for mutation, refusal in kept
+            ],
+        )
+    if dropped:
+        session.execute(
+            insert(flag).values(
+                partition_id=actor.property_id,
+                reason="rejections_dropped",
+                detail={"count": len(dropped), "mutation_ids": [m["id"] for m, _r in dropped]},
+                client_id=client_id,
+                device_id=actor.device_id,
+                user_id=actor.user_id,
+                created_at=now,
+            )
+        )
+
+
+def _naive_utc_or_none(moment: datetime | None) -> datetime | None:
+    return None if moment is None else naive_utc(moment)
 
 
 @dataclass
@@ -88,6 +133,8 @@ class _Pending:
 
 
 def _check(registry: Registry, actor: Actor, mutation: dict) -> _Pending:
+    if mutation["malformed"] is not None:
+        return _Pending(mutation, None, None, Rejected("invalid", mutation["malformed"]))
     handler = registry.mutations[mutation["name"]]
     if actor.role not in handler.roles:
         refusal = Rejected("forbidden", "Your role may not make this change.")
@@ -106,10 +153,12 @@ def _context(session, registry, actor, client_id, pending: _Pending, now, new_re
         actor,
         client_id,
         pending.mutation["id"],
-        # The same instant in UTC: SQLite would drop the device's offset as it stores it.
+        # The same instant in UTC: SQLite would drop the device's offset as it stores it,
+        # so the offset travels beside it.
         pending.mutation["device_time"].astimezone(UTC),
         now.replace(tzinfo=UTC),
         new_records,
+        utc_offset_minutes(pending.mutation["device_time"]),
     )
     if abs(context.device_time - context.received_at) > CLOCK_SKEW_LIMIT:
         context.flag("clock_skew", device_time=context.device_time, received_at=now)
@@ -147,16 +196,16 @@ def _apply_together(session, registry, actor, client_id, batch, now) -> list[dic
         session.flush()
         _store_flags(session, contexts)
         savepoint.commit()
-    except (Rejected, IntegrityError, DataError):
+    except (Rejected, IntegrityError, *UNSTORABLE):
         savepoint.rollback()
         return None
     return [_result(p, c) for p, c in zip(batch, contexts, strict=True)]
 
 
 def _apply_one(session, registry, actor, client_id, pending: _Pending, now) -> dict:
-    """Apply one mutation in its own savepoint; a refusal is stored and reported."""
-    refusal = pending.refusal
-    if refusal is None:
+    """Apply one mutation in its own savepoint; a refusal is reported and noted in
+    ``pending.refusal`` for the office."""
+    if pending.refusal is None:
         context = _context(session, registry, actor, client_id, pending, now)
         savepoint = session.begin_nested()
         try:
@@ -167,23 +216,24 @@ def _apply_one(session, registry, actor, client_id, pending: _Pending, now) -> d
             return _result(pending, context)
         except Rejected as error:
             savepoint.rollback()
-            refusal = error
+            pending.refusal = error
         except IntegrityError as error:
             savepoint.rollback()
-            refusal = Rejected("constraint", str(error.orig).splitlines()[0])
-        except DataError as error:
-            # A value the column cannot hold fails the same way on every retry.
+            pending.refusal = Rejected("constraint", _first_line(error.orig))
+        except UNSTORABLE as error:
+            # A value the database cannot hold fails the same way on every retry.
             savepoint.rollback()
-            refusal = Rejected("invalid", str(error.orig).splitlines()[0])
-    _store_rejection(
-        session, actor, client_id, pending.mutation, now, refusal.reason, refusal.message
-    )
+            pending.refusal = Rejected("invalid", _first_line(getattr(error, "orig", error)))
     return {
         "id": pending.mutation["id"],
         "status": "rejected",
-        "reason": refusal.reason,
-        "message": refusal.message,
+        "reason": pending.refusal.reason,
+        "message": pending.refusal.message,
     }
+
+
+def _first_line(error) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 @contextmanager
@@ -237,6 +287,8 @@ def push(session: Session, registry: Registry, actor: Actor, body, now: datetime
         applied = _apply_together(session, registry, actor, client_id, batch, now)
         if applied is None:
             applied = [_apply_one(session, registry, actor, client_id, p, now) for p in batch]
+            refused = [(p.mutation, p.refusal) for p in batch if p.refusal is not None]
+            _store_rejections(session, actor, client_id, refused, now)
         results.extend(applied)
         if batch:
             last = batch[-1].mutation["id"]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -23,19 +22,7 @@ from sync.changes import change_rows, naive_utc, statements_for
 from sync.errors import Rejected
 from sync.registry import Actor, Registry
 from sync.tables import attachment_ref
-
-
-def jsonable(value: Any) -> Any:
-    """A value as JSON can hold it: for flags, rejections and history."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    return value
+from sync.values import jsonable
 
 
 @dataclass(frozen=True)
@@ -131,6 +118,8 @@ class MutationContext:
     received_at: datetime
     # Set while a whole batch is tried at once: device-made records wait in it.
     new_records: NewRecords | None = None
+    # The device clock's offset from UTC as reported (``device_time`` is UTC).
+    device_utc_offset: int | None = None
     flags: list[dict] = field(default_factory=list)
 
     def write_new_records(self) -> None:

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from sync.changes import naive_utc
-from sync.handlers import MutationContext, jsonable
+from sync.handlers import MutationContext
 from sync.tables import field_history
+from sync.values import jsonable
 
 # Who made a device record, on which device and when: set by the engine, not the device.
-PROVENANCE = ("created_by_id", "device_id", "device_time", "received_at")
+PROVENANCE = ("created_by_id", "device_id", "device_time", "device_utc_offset", "received_at")
 
 
 def insert_device_record(context: MutationContext, model: type, record_id, values: dict) -> None:
@@ -23,7 +24,13 @@ def insert_device_record(context: MutationContext, model: type, record_id, value
     row = dict(values)
     for name, value in zip(
         PROVENANCE,
-        (context.actor.user_id, context.actor.device_id, context.device_time, context.received_at),
+        (
+            context.actor.user_id,
+            context.actor.device_id,
+            context.device_time,
+            context.device_utc_offset,
+            context.received_at,
+        ),
         strict=True,
     ):
         if hasattr(model, name):
@@ -41,11 +48,15 @@ def insert_device_record(context: MutationContext, model: type, record_id, value
         if existing is None:
             context.session.add(model(id=record_id, **row))
             return
+    kind = context.registry.kind_of_model(model)
+    if kind.partition(existing) != context.actor.property_id:
+        # Said without a word of the stored record: it belongs to another property.
+        context.reject("id_taken", "This id is taken; the device must make a new one.")
     stored = {name: getattr(existing, name) for name in values}
     if jsonable(stored) != jsonable(values):
         context.flag(
             "id_conflict",
-            context.registry.kind_of_model(model).name,
+            kind.name,
             record_id,
             stored=stored,
             incoming=values,

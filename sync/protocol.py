@@ -6,6 +6,7 @@ from datetime import datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from sync.errors import ProtocolError
+from sync.values import text_problem, unstorable
 
 MAX_BATCH = 500
 # A device clock outside these years is broken, and UTC arithmetic on it could overflow.
@@ -44,16 +45,18 @@ class Mutations(fields.Field):
 
     One field for the whole list rather than a nested schema per mutation: a batch holds
     hundreds, and a nested schema costs more than the mutation's own effect.
+
+    A mutation whose id can be read but whose other fields cannot is kept, with
+    ``malformed`` saying what is wrong: it is refused alone and its id advances, so a
+    broken mutation never jams the device's queue. Only an unreadable id (or something
+    that is not a mutation at all) refuses the whole push.
     """
 
     device_time = DeviceTime()
     default_error_messages = {
         "not_a_list": "A list of mutations is required.",
         "not_an_object": "Each mutation is an object.",
-        "fields": "Each mutation has exactly id, name, args and device_time.",
         "id": "A mutation id is a whole number from 1.",
-        "name": "A mutation name is text of 1 to 80 characters.",
-        "args": "A mutation's args are an object.",
     }
     FIELDS = frozenset({"id", "name", "args", "device_time"})
 
@@ -71,17 +74,37 @@ class Mutations(fields.Field):
     def _one(self, item) -> dict:
         if not isinstance(item, dict):
             raise self.make_error("not_an_object")
-        if item.keys() != self.FIELDS:
-            raise self.make_error("fields")
-        mutation_id, name, args = item["id"], item["name"], item["args"]
-        if type(mutation_id) is not int or mutation_id < 1:
+        mutation_id = item.get("id")
+        if type(mutation_id) is not int or not 1 <= mutation_id <= MAX_MUTATION_ID:
             raise self.make_error("id")
-        if not isinstance(name, str) or not 1 <= len(name) <= 80:
-            raise self.make_error("name")
-        if not isinstance(args, dict):
-            raise self.make_error("args")
-        device_time = self.device_time.deserialize(item["device_time"])
-        return {"id": mutation_id, "name": name, "args": args, "device_time": device_time}
+        name, args = item.get("name"), item.get("args")
+        readable = isinstance(name, str) and 1 <= len(name) <= 80 and not text_problem(name)
+        readable_name = name if readable else None
+        mutation = {
+            "id": mutation_id,
+            "name": readable_name,
+            "args": args if isinstance(args, dict) else {},
+            "device_time": None,
+            "malformed": None,
+        }
+        if item.keys() != self.FIELDS:
+            mutation["malformed"] = "Each mutation has exactly id, name, args and device_time."
+        elif readable_name is None:
+            mutation["malformed"] = "A mutation name is text of 1 to 80 characters."
+        elif not isinstance(args, dict):
+            mutation["malformed"] = "A mutation's args are an object."
+        else:
+            try:
+                mutation["device_time"] = self.device_time.deserialize(item["device_time"])
+            except ValidationError as error:
+                mutation["malformed"] = f"device_time: {' '.join(error.messages)}"
+        if mutation["malformed"] is None:
+            mutation["malformed"] = unstorable(args)
+        return mutation
+
+
+# A mutation id the database's BIGINT holds, with room to count on.
+MAX_MUTATION_ID = 2**62
 
 
 class PushSchema(Schema):

@@ -84,6 +84,8 @@ rejection = Table(
     Column("name", String(80), nullable=False),
     Column("args", JSON, nullable=False),
     Column("device_time", DateTime),
+    # The device clock's offset from UTC in minutes, as reported.
+    Column("device_utc_offset", Integer),
     Column("received_at", DateTime, nullable=False),
     Column("reason", String(40), nullable=False),
     Column("detail", Text, nullable=False),

@@ -1,12 +1,14 @@
 """Sign-in, sign-out and language routes."""
 
+import hmac
+
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from app.access import ALL_ROLES, public, roles_allowed, sign_in, sign_out
+from app.access import ALL_ROLES, hash_token, public, roles_allowed, sign_in, sign_out
 from app.auth import bp
 from app.auth.schemas import LanguageSchema, SignInSchema
 from app.errors import handle_csrf_error
@@ -47,17 +49,29 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
-def _enroll_device(user: User, device_id) -> tuple[Device | None, str | None]:
-    """Bind the browser install to the user and property; a revoked one stays revoked."""
+def _enroll_device(user: User, device_id, secret) -> tuple[Device | None, str | None]:
+    """Bind the browser install to the user and property; a revoked one stays revoked.
+
+    The browser proves it is the install it says with the secret it made beside its id;
+    a device enrolled before devices had secrets takes the first one it shows.
+    """
     if device_id is None or not user.properties:
         return None, None
     device = db.session.get(Device, device_id)
     if device is not None and device.revoked:
         return None, _("This device has been revoked. Please contact the service centre.")
+    if (
+        device is not None
+        and device.secret_hash is not None
+        and (secret is None or not hmac.compare_digest(device.secret_hash, hash_token(secret)))
+    ):
+        return None, _("This browser cannot sign in as that device. Please reload the page.")
     now = utcnow()
     if device is None:
         device = Device(id=device_id, enrolled_at=now)
         db.session.add(device)
+    if secret is not None:
+        device.secret_hash = hash_token(secret)
     # A tablet is handed from shift to shift: it belongs to whoever signed in last.
     device.user = user
     device.property = user.properties[0]
@@ -85,7 +99,7 @@ def login():
         return _login_page(403, message=_("This account has been disabled."))
     if not user.properties and user.role is not Role.ADMIN:
         return _login_page(403, message=_("No property has been assigned to this account yet."))
-    device, refusal = _enroll_device(user, data["device_id"])
+    device, refusal = _enroll_device(user, data["device_id"], data["device_secret"])
     if refusal:
         return _login_page(403, message=refusal)
     db.session.commit()

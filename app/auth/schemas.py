@@ -15,6 +15,11 @@ class SignInSchema(Schema):
     )
     # Made by the browser on first use and kept in its storage; absent without JavaScript.
     device_id = fields.UUID(load_default=None)
+    # Made with it and never shown: the id alone does not claim a device.
+    device_secret = fields.String(
+        load_default=None,
+        validate=validate.Length(min=32, max=128, error=_l("This device's key is not valid.")),
+    )
     next = fields.String(load_default=None)
 
 

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 
 from app import fields as shared
 from app.duty.models import Category, DutyEntry
-from app.models import Area, areas_at
+from app.models import Area, areas_at, device_time_as_reported
 from sync.handlers import MutationContext
 from sync.merge import insert_device_record
 from sync.registry import RecordKind
@@ -21,7 +21,7 @@ def serialize(entry: DutyEntry) -> dict:
         "text": entry.text,
         "area_id": entry.area_id,
         "photo_ids": list(entry.photo_ids or []),
-        "device_time": entry.device_time.isoformat(),
+        "device_time": device_time_as_reported(entry).isoformat(),
         "received_at": entry.received_at.isoformat(),
     }
 

@@ -37,6 +37,8 @@ PART = Job(
         "forbidden": _l("Not allowed for this role"),
         "not_found": _l("Refers to something that does not exist here"),
         "constraint": _l("Conflicts with stored data"),
+        "id_taken": _l("Its id is used by another record"),
+        "rejections_dropped": _l("Too many refused changes from one device: not all were kept"),
     },
 )
 

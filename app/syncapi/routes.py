@@ -18,6 +18,10 @@ from sync.attachments import missing_attachments, store_attachment
 from sync.errors import ProtocolError, TransientError
 from sync.registry import Actor
 from sync.tables import flag, rejection
+from sync.values import shown_text
+
+# Enough for any payload the engine keeps (sync.values.MAX_KEPT_ARGS_CHARS) and its flags.
+SHOWN_JSON_CHARS = 20_000
 
 
 def _actor() -> Actor:
@@ -25,7 +29,11 @@ def _actor() -> Actor:
 
 
 def _json_body():
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # Nested deeper than the parser goes: no device sends that.
+        body = None
     if body is None:
         raise ProtocolError(400, "invalid_json", "The body is not valid JSON.")
     return body
@@ -55,8 +63,9 @@ def _note_storage_persisted() -> None:
 
 @bp.app_template_filter("readable_json")
 def readable_json(value) -> str:
-    """JSON as people read it: Chinese text stays text (tojson writes \\u escapes)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """JSON as people read it: Chinese text stays text (tojson writes \\u escapes), and a
+    broken character a device once sent is shown as one rather than breaking the page."""
+    return shown_text(json.dumps(value, ensure_ascii=False, sort_keys=True), SHOWN_JSON_CHARS)
 
 
 @bp.route("/token", methods=["POST"])

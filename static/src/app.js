@@ -8,20 +8,30 @@ import { startViews } from "./views.js";
 import "kefu:jobs";
 
 const DEVICE_KEY = "kefu.deviceId";
+const SECRET_KEY = "kefu.deviceSecret";
 
-/** The id of this browser install, made here once so it exists before any network. */
-function deviceId() {
-  let id = localStorage.getItem(DEVICE_KEY);
-  if (!id) {
-    id = crypto.randomUUID();
-    localStorage.setItem(DEVICE_KEY, id);
+/** A value this browser install makes once and keeps, so it exists before any network. */
+function kept(key, make) {
+  let value = localStorage.getItem(key);
+  if (!value) {
+    value = make();
+    localStorage.setItem(key, value);
   }
-  return id;
+  return value;
 }
 
+function randomSecret() {
+  return [...crypto.getRandomValues(new Uint8Array(32))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+// The id names this install; the secret proves it, so that an id seen elsewhere (a
+// device list, a log) claims nothing.
 function fillDeviceIds(root) {
   root.querySelectorAll("input[data-device-id]").forEach((input) => {
-    input.value = deviceId();
+    input.value = kept(DEVICE_KEY, () => crypto.randomUUID());
+  });
+  root.querySelectorAll("input[data-device-secret]").forEach((input) => {
+    input.value = kept(SECRET_KEY, randomSecret);
   });
 }
 
