@@ -3,9 +3,7 @@ signing in, waiting for the service worker, and the duty log's form and rows."""
 
 import os
 import re
-import struct
 import threading
-import zlib
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -14,6 +12,7 @@ from werkzeug.serving import make_server
 
 from app.duty.models import DutyEntry
 from app.extensions import db
+from tests.support import png
 
 DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"
 TABLET_PORTRAIT = {"width": 820, "height": 1180}
@@ -94,24 +93,6 @@ def sign_in(page: Page, username: str, password: str = "kefu-demo") -> None:
     # not land on the login page as it goes.
     with page.expect_navigation():
         page.get_by_role("button", name="登录").click()
-
-
-def png(width: int, height: int) -> bytes:
-    """A real PNG of one colour, made here so the test needs no image file."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def write_entry(page: Page, text: str, photos: int = 0) -> None:

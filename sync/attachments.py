@@ -31,6 +31,62 @@ def sniff_type(head: bytes) -> str | None:
     return None
 
 
+def image_end(content: bytes, content_type: str) -> int | None:
+    """Where the picture ends in ``content``, by its own structure; None if it never does.
+
+    Bytes after the end (an HTML page, a script) are no part of the picture and are never
+    kept, whatever a browser might make of them.
+    """
+    if content_type == "image/png":
+        return _png_end(content)
+    if content_type == "image/jpeg":
+        return _jpeg_end(content)
+    size = int.from_bytes(content[4:8], "little") + 8
+    return size + size % 2 if size + size % 2 <= len(content) else None
+
+
+def _png_end(content: bytes) -> int | None:
+    position = 8
+    while position + 12 <= len(content):
+        length = int.from_bytes(content[position : position + 4], "big")
+        chunk_type = content[position + 4 : position + 8]
+        position += 12 + length
+        if chunk_type == b"IEND":
+            return position if position <= len(content) else None
+    return None
+
+
+# Markers that stand alone, without a length: the restarts, and the temporary marker.
+_STANDALONE = frozenset(range(0xD0, 0xD8)) | {0x01}
+
+
+def _jpeg_end(content: bytes) -> int | None:
+    position = 2
+    while position + 1 < len(content):
+        if content[position] != 0xFF:
+            return None
+        marker = content[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:
+            return position + 2
+        if marker in _STANDALONE:
+            position += 2
+            continue
+        position += 2 + int.from_bytes(content[position + 2 : position + 4], "big")
+        if marker == 0xDA:
+            # The scan's coded data: a 0xFF in it is followed by 0x00 or a restart marker.
+            while position + 1 < len(content):
+                if content[position] == 0xFF and content[position + 1] not in _SCAN_BYTES:
+                    break
+                position += 1
+    return None
+
+
+_SCAN_BYTES = frozenset(range(0xD0, 0xD8)) | {0x00}
+
+
 class AttachmentStore(Protocol):
     """Where attachment bytes live: a folder here, shared storage on a multi-server site."""
 
@@ -102,6 +158,11 @@ def store_attachment(
         raise ProtocolError(
             400, "hash_mismatch", "The file arrived damaged (its SHA-256 differs); send it again."
         )
+    end = image_end(content, detected)
+    if end is None:
+        raise ProtocolError(415, "unreadable_image", "The picture is incomplete or damaged.")
+    # ``digest`` stays the one of what was sent, so that sending it again is a repeat.
+    content = content[:end]
     stored = session.execute(
         select(attachment.c.sha256).where(attachment.c.id == attachment_id)
     ).first()

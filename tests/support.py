@@ -5,7 +5,9 @@ import contextlib
 import hashlib
 import os
 import re
+import struct
 import uuid
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -21,8 +23,14 @@ from tests.databases import throwaway_postgres
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 # The smallest files of each type: their first bytes are what the server checks.
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# The segments a JPEG file is made of, enough for the server to find where it ends.
+JPEG = (
+    b"\xff\xd8"  # start of image
+    + b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"  # start of scan
+    + b"\x12\x34\xff\x00\x56" * 12  # coded data, its 0xFF bytes escaped
+    + b"\xff\xd9"  # end of image
+)
 
 
 def make_test_app(database_url: str, **overrides):
@@ -186,3 +194,24 @@ def office_elsewhere(app):
     client = app.test_client()
     AuthActions(client).login("office9", "office9-password")
     return client
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG of one colour, made here so the test needs no image file."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = b"".join(b"\x00" + b"\x20\x80\xc0" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = png(2, 2)
