@@ -77,11 +77,11 @@ def text_problem(text: str) -> str | None:
 MAX_KEPT_ARGS_CHARS = 4000
 
 
-def shown_text(text: str, limit: int) -> str:
+def shown_text(text: str, limit: int | None = None) -> str:
     """Text as a page can show it: broken characters and NULs replaced, cut to ``limit``."""
     mended = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     mended = mended.replace("\x00", "\ufffd")
-    return mended if len(mended) <= limit else mended[: limit - 1] + "…"
+    return mended if limit is None or len(mended) <= limit else mended[: limit - 1] + "…"
 
 
 def _mended(value: Any, depth: int = 0) -> Any:
@@ -94,7 +94,7 @@ def _mended(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple | set):
         return [_mended(v, depth + 1) for v in value]
     if isinstance(value, str):
-        return shown_text(value, MAX_KEPT_ARGS_CHARS)
+        return shown_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:

@@ -5,6 +5,7 @@ import contextlib
 import hashlib
 import os
 import re
+import secrets
 import struct
 import uuid
 import zlib
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from app import create_app
 from app.demo import DEMO_PASSWORD
@@ -127,12 +128,16 @@ class AuthActions:
 class Tablet:
     """A signed-in device with its sync token, speaking the protocol over HTTP."""
 
-    def __init__(self, app, username="floor1"):
+    def __init__(self, app, username="floor1", password=DEMO_PASSWORD):
         self.client = app.test_client()
         self.device_id = uuid.uuid4()
+        self.device_secret = secrets.token_hex(32)
         self.client_id = uuid.uuid4()
         self.auth = AuthActions(self.client)
-        assert self.auth.login(username, device_id=self.device_id).status_code == 302
+        signed_in = self.auth.login(
+            username, password, device_id=self.device_id, device_secret=self.device_secret
+        )
+        assert signed_in.status_code == 302
         reply = self.auth.post("/sync/token")
         assert reply.status_code == 200, reply.get_data(as_text=True)
         self.token = reply.get_json()["token"]
@@ -188,7 +193,8 @@ def office_elsewhere(app):
     with app.app_context():
         outsider = User(username="office9", display_name="别处客服", role=Role.OFFICE)
         outsider.set_password("office9-password")
-        outsider.properties = [Property(code="OTHER", name="别的小区")]
+        other = db.session.scalar(select(Property).where(Property.code == "OTHER"))
+        outsider.properties = [other or Property(code="OTHER", name="别的小区")]
         db.session.add(outsider)
         db.session.commit()
     client = app.test_client()
