@@ -19,7 +19,7 @@ from sync.errors import ProtocolError, Rejected, TransientError
 from sync.handlers import MutationContext, NewRecords
 from sync.registry import Actor, MutationHandler, Registry
 from sync.tables import change, client, flag, rejection
-from sync.values import shown_text, storable_summary, utc_offset_minutes
+from sync.values import shown_text, storable_summary, unstorable, utc_offset_minutes
 
 CLOCK_SKEW_LIMIT = timedelta(hours=24)
 # What the office keeps of refused mutations: a device sending junk fills no page.
@@ -140,10 +140,15 @@ def _check(registry: Registry, actor: Actor, mutation: dict) -> _Pending:
         refusal = Rejected("forbidden", "Your role may not make this change.")
         return _Pending(mutation, handler, None, refusal)
     try:
-        return _Pending(mutation, handler, handler.schema.load(mutation["args"]), None)
+        args = handler.schema.load(mutation["args"])
     except ValidationError as error:
         refusal = Rejected("invalid", json.dumps(error.normalized_messages()))
         return _Pending(mutation, handler, None, refusal)
+    # Loading can make what arrived storable unstorable (1e308 as a whole number).
+    problem = unstorable(args)
+    if problem is not None:
+        return _Pending(mutation, handler, None, Rejected("invalid", problem))
+    return _Pending(mutation, handler, args, None)
 
 
 def _context(session, registry, actor, client_id, pending: _Pending, now, new_records=None):
