@@ -18,6 +18,7 @@ from e2e.support import (
 )
 
 SYNCED = "全部已同步"
+DRAFT_SAVED_WITHIN_MS = 5000
 
 # Like store.js enqueue: the next mutation id and the change, in one transaction.
 ENQUEUE_RAW = """async (items) => {
@@ -212,13 +213,18 @@ def test_a_draft_survives_a_reload(tablet):
     page.goto("/duty/")
     page.get_by_label("卫生").check()
     page.get_by_label("情况记录").fill(text)
-    page.evaluate(
+    # Bounded: with drafts broken the text never arrives, and the test must fail, not hang.
+    saved = page.evaluate(
         f"""async () => {{
+          const deadline = Date.now() + {DRAFT_SAVED_WITHIN_MS};
           while ((await ({DRAFT_OF})('duty-entry'))?.values?.text !== {json.dumps(text)}) {{
+            if (Date.now() > deadline) return false;
             await new Promise((resolve) => setTimeout(resolve, 20));
           }}
+          return true;
         }}"""
     )
+    assert saved, f"no draft of the form in IndexedDB after {DRAFT_SAVED_WITHIN_MS} ms"
 
     page.reload()
     expect(page.get_by_label("情况记录")).to_have_value(text)
