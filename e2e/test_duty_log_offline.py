@@ -2,6 +2,7 @@
 drafts, signing out with changes waiting; and how long the main steps take."""
 
 import json
+import time
 import uuid
 
 from playwright.sync_api import Page, expect
@@ -18,6 +19,7 @@ from e2e.support import (
 )
 
 SYNCED = "全部已同步"
+DRAFT_SAVED_WITHIN_MS = 5000
 
 # Like store.js enqueue: the next mutation id and the change, in one transaction.
 ENQUEUE_RAW = """async (items) => {
@@ -180,6 +182,44 @@ def test_a_lost_push_reply_is_retried_and_the_entry_kept_once(tablet, live_serve
     assert len(entries_of(live_server, text)) == 1
 
 
+def test_the_tablet_retries_by_itself_after_a_503_and_a_dropped_connection(tablet, live_server):
+    """Nobody taps "sync now": a push answered 503 with Retry-After, then one whose
+    connection drops, are retried by the sync loop on its own, backing off between tries,
+    until the entry reaches the server, once."""
+    text = f"自动重试 {uuid.uuid4().hex[:6]}"
+    page = tablet("floor1")
+    page.goto("/duty/")
+    expect(chip(page)).to_contain_text(SYNCED)
+    pushes: list[float] = []
+
+    def fail_twice(route):
+        pushes.append(time.monotonic())
+        if len(pushes) == 1:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "5"},
+                json={"error": "unavailable", "message": "服务器繁忙"},
+            )
+        elif len(pushes) == 2:
+            route.abort("connectionfailed")  # never reaches the server
+        else:
+            route.continue_()
+
+    page.context.route("**/sync/push", fail_twice)
+    write_entry(page, text)
+    expect(chip(page)).to_contain_text("同步失败")
+    assert entries_of(live_server, text) == []
+    # Two back-offs of 1000 * 2**failures ms * (0.5..1.5): 1-3 s, then 2-6 s. Bounded,
+    # so that a loop that no longer retries fails here instead of waiting forever.
+    expect(page.locator("#my-entries li.synced", has_text=text)).to_have_count(1, timeout=20_000)
+    expect(chip(page)).to_contain_text(SYNCED)
+    assert len(entries_of(live_server, text)) == 1
+    assert len(pushes) >= 3
+    # It waited between tries rather than hammering a server that said it was busy.
+    first, second, third = pushes[:3]
+    assert second - first >= 0.9 and third - second >= 0.9, pushes
+
+
 def test_two_tabs_show_the_same_waiting_changes(tablet, live_server):
     tab_a = tablet("floor1")
     tab_a.goto("/duty/")
@@ -212,13 +252,18 @@ def test_a_draft_survives_a_reload(tablet):
     page.goto("/duty/")
     page.get_by_label("卫生").check()
     page.get_by_label("情况记录").fill(text)
-    page.evaluate(
+    # Bounded: with drafts broken the text never arrives, and the test must fail, not hang.
+    saved = page.evaluate(
         f"""async () => {{
+          const deadline = Date.now() + {DRAFT_SAVED_WITHIN_MS};
           while ((await ({DRAFT_OF})('duty-entry'))?.values?.text !== {json.dumps(text)}) {{
+            if (Date.now() > deadline) return false;
             await new Promise((resolve) => setTimeout(resolve, 20));
           }}
+          return true;
         }}"""
     )
+    assert saved, f"no draft of the form in IndexedDB after {DRAFT_SAVED_WITHIN_MS} ms"
 
     page.reload()
     expect(page.get_by_label("情况记录")).to_have_value(text)

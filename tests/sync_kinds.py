@@ -1,7 +1,8 @@
 """Record kinds of the engine's own tests, registered as the jobs will register theirs.
 
-A device-made note, a shared task with several fields, a booking with the overlap rule,
-and gate scans against passes. They live on a MetaData of their own.
+A device-made note, a shared task with several fields, a notice whose scope follows one
+of its fields, a booking with the overlap rule, and gate scans against passes. They live
+on a MetaData of their own.
 """
 
 import uuid
@@ -51,6 +52,20 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     note: Mapped[str] = mapped_column(String(500), default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Notice(Base):
+    """A shared record whose scope follows a field: whom it is for."""
+
+    __tablename__ = "test_notice"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    property_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+NOTICE_SCOPE = {"floor": "property", "gate": "gate"}
 
 
 class Booking(Base):
@@ -132,6 +147,15 @@ def build_registry() -> Registry:
     )
     registry.kind(
         RecordKind(
+            "notice",
+            Notice,
+            serialize=lambda n: _columns(n, "text", "audience", "version"),
+            scopes=lambda n: {NOTICE_SCOPE[n.audience]},
+            partition=lambda n: n.property_id,
+        )
+    )
+    registry.kind(
+        RecordKind(
             "booking",
             Booking,
             serialize=lambda b: _columns(b, "room", "starts_at", "ends_at", "status"),
@@ -200,6 +224,18 @@ def build_registry() -> Registry:
         if task is None or task.property_id != context.actor.property_id:
             context.reject("not_found", "No such task at this property.")
         edit_fields(context, task, args.pop("base_version"), args)
+
+    class NoticeEditArgs(Schema):
+        id = fields.Integer(required=True)
+        base_version = fields.Integer(required=True)
+        audience = fields.String(validate=validate.OneOf(sorted(NOTICE_SCOPE)))
+
+    @registry.mutation("notice.edit@1", NoticeEditArgs, roles={FLOOR, GUARD})
+    def edit_notice(context: MutationContext, args):
+        notice = context.session.get(Notice, args.pop("id"))
+        if notice is None or notice.property_id != context.actor.property_id:
+            context.reject("not_found", "No such notice at this property.")
+        edit_fields(context, notice, args.pop("base_version"), args)
 
     class BookingArgs(Schema):
         id = fields.UUID(required=True)
