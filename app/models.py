@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -165,6 +167,17 @@ class User(db.Model):
     properties: Mapped[list[Property]] = relationship(
         secondary=user_property, order_by="Property.name"
     )
+    # The hand-over PIN, as the tablets of the user's property and role check it offline
+    # (PBKDF2-SHA256 through WebCrypto): salt and hash in hex, and the iterations used.
+    pin_salt: Mapped[str | None] = mapped_column(String(32))
+    pin_hash: Mapped[str | None] = mapped_column(String(64))
+    pin_iterations: Mapped[int | None] = mapped_column()
+
+    def set_pin(self, pin: str) -> None:
+        salt = secrets.token_bytes(16)
+        self.pin_iterations = PIN_ITERATIONS
+        self.pin_salt = salt.hex()
+        self.pin_hash = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, PIN_ITERATIONS).hex()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -180,6 +193,25 @@ class User(db.Model):
             return False
         own = {p.id for p in self.properties}
         return bool(own) and {p.id for p in other.properties} <= own
+
+
+# Slow enough that a copied PIN list takes real time per guess, quick enough on a tablet.
+PIN_ITERATIONS = 200_000
+
+
+class HandOver(db.Model):
+    """Someone took a device over: by signing in on it, or offline with their PIN."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    by_pin: Mapped[bool] = mapped_column(default=False)
+    # The device's clock for a hand-over it reported; None for a sign-in.
+    device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class Device(db.Model):

@@ -151,6 +151,23 @@ def _check(registry: Registry, actor: Actor, mutation: dict) -> _Pending:
     return _Pending(mutation, handler, args, None)
 
 
+def _acting(session, registry: Registry, actor: Actor, mutation: dict, holders: dict) -> Actor:
+    """Who made the change: the device's user, or someone the device was handed over to.
+
+    ``holders`` keeps this push's answers; only the positive ones, since a hand-over
+    earlier in the batch can make a later answer yes.
+    """
+    user_id = mutation["acting_user_id"]
+    if user_id is None or user_id == actor.user_id:
+        return actor
+    if user_id not in holders:
+        acting = registry.holder(session, actor, user_id) if registry.holder else None
+        if acting is None:
+            raise Rejected("not_a_holder", "This person has not taken this device over.")
+        holders[user_id] = acting
+    return holders[user_id]
+
+
 def _context(session, registry, actor, client_id, pending: _Pending, now, new_records=None):
     context = MutationContext(
         session,
@@ -192,10 +209,13 @@ def _apply_together(session, registry, actor, client_id, batch, now) -> list[dic
     if any(pending.refusal for pending in batch):
         return None
     new_records = NewRecords(session, registry, now)
-    contexts = [_context(session, registry, actor, client_id, p, now, new_records) for p in batch]
+    contexts, holders = [], {}
     savepoint = session.begin_nested()
     try:
-        for pending, context in zip(batch, contexts, strict=True):
+        for pending in batch:
+            acting = _acting(session, registry, actor, pending.mutation, holders)
+            context = _context(session, registry, acting, client_id, pending, now, new_records)
+            contexts.append(context)
             pending.handler.apply(context, dict(pending.args))
         new_records.write()
         session.flush()
@@ -211,9 +231,10 @@ def _apply_one(session, registry, actor, client_id, pending: _Pending, now) -> d
     """Apply one mutation in its own savepoint; a refusal is reported and noted in
     ``pending.refusal`` for the office."""
     if pending.refusal is None:
-        context = _context(session, registry, actor, client_id, pending, now)
         savepoint = session.begin_nested()
         try:
+            acting = _acting(session, registry, actor, pending.mutation, {})
+            context = _context(session, registry, acting, client_id, pending, now)
             pending.handler.apply(context, dict(pending.args))
             session.flush()
             _store_flags(session, [context])

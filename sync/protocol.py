@@ -59,6 +59,8 @@ class Mutations(fields.Field):
         "id": "A mutation id is a whole number from 1.",
     }
     FIELDS = frozenset({"id", "name", "args", "device_time"})
+    # Who made the change, on a device that people hand over (PROTOCOL.md).
+    OPTIONAL_FIELDS = frozenset({"acting_user_id"})
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
         if not isinstance(value, list):
@@ -80,15 +82,24 @@ class Mutations(fields.Field):
         name, args = item.get("name"), item.get("args")
         readable = isinstance(name, str) and 1 <= len(name) <= 80 and not text_problem(name)
         readable_name = name if readable else None
+        acting_user_id = item.get("acting_user_id")
         mutation = {
             "id": mutation_id,
             "name": readable_name,
             "args": args if isinstance(args, dict) else {},
             "device_time": None,
+            "acting_user_id": acting_user_id if type(acting_user_id) is int else None,
             "malformed": None,
         }
-        if item.keys() != self.FIELDS:
-            mutation["malformed"] = "Each mutation has exactly id, name, args and device_time."
+        if not self.FIELDS <= item.keys() <= self.FIELDS | self.OPTIONAL_FIELDS:
+            mutation["malformed"] = (
+                "Each mutation has exactly id, name, args and device_time, and may say "
+                "acting_user_id."
+            )
+        elif "acting_user_id" in item and not (
+            type(acting_user_id) is int and 1 <= acting_user_id <= MAX_MUTATION_ID
+        ):
+            mutation["malformed"] = "acting_user_id is a user's id, a whole number from 1."
         elif readable_name is None:
             mutation["malformed"] = "A mutation name is text of 1 to 80 characters."
         elif not isinstance(args, dict):

@@ -60,6 +60,10 @@ class Registry:
     kinds: dict[str, RecordKind] = field(default_factory=dict)
     scope_rules: list[Callable[[Actor], Iterable[str]]] = field(default_factory=list)
     kinds_by_model: dict[type, RecordKind] = field(default_factory=dict)
+    # ``holder(session, actor, user_id)``: the Actor that user ``user_id`` is on the
+    # actor's device, if they may act there (a hand-over the server knows); else None.
+    # Without one, a mutation acts only as the device's own user.
+    holder: Callable[[Any, Actor, int], Actor | None] | None = None
 
     def mutation(self, name: str, schema: type[Schema], roles: Iterable[str]):
         """Register the decorated function as the handler of mutation ``name``."""
