@@ -96,6 +96,14 @@ def sign_in(page: Page, username: str, password: str = "kefu-demo") -> None:
         page.get_by_role("button", name="登录").click()
 
 
+def open_user_menu(page: Page):
+    """Open the header's user menu (language, sign-out) and return it."""
+    menu = page.locator("header details.user-menu")
+    if not menu.evaluate("(details) => details.open"):
+        menu.locator("summary").click()
+    return menu
+
+
 def png(width: int, height: int) -> bytes:
     """A real PNG of one colour, made here so the test needs no image file."""
 
