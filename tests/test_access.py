@@ -15,6 +15,7 @@ EXPECTED_PUBLIC = {
     "main.healthz",
     "main.service_worker",
     "main.web_manifest",
+    "main.offline",
 }
 DEMO_USER_OF = {
     Role.FLOOR_STAFF: "floor1",
