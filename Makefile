@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test setup assets translations migrate serve extract lock upgrade clean
+.PHONY: run test setup assets translations migrate serve extract lock upgrade clean lighthouse
 
 run: setup migrate
 	$(FLASK) demo
@@ -19,6 +19,11 @@ test: setup
 	node_modules/.bin/biome ci --colors=off
 	npm test --silent
 	PLAYWRIGHT=$(BIN)/playwright scripts/with-test-services $(BIN)/pytest
+
+# Lighthouse 12 on the duty log (mobile) and the office's review (desktop), three runs
+# each; reports in test-results/lighthouse/. Lighthouse comes through npx, not our packages.
+lighthouse: setup
+	$(BIN)/python bench/lighthouse.py
 
 setup: $(VENV)/.installed node_modules/.installed assets translations
 

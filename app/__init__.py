@@ -13,12 +13,14 @@ from app import (
     assets,
     attachments,
     auth,
+    compression,
     desk,
     errors,
     forms,
     i18n,
     main,
     navigation,
+    security,
     syncapi,
 )
 from app.config import from_environment
@@ -61,6 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     i18n.init_app(app)
     assets.init_app(app)
+    compression.init_app(app)
+    security.init_app(app)
     access.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)

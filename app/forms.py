@@ -109,10 +109,15 @@ def rules_of(field: fields.Field) -> dict[str, str]:
     return rules
 
 
+def rules_for(mutation_name: str, field_name: str) -> dict[str, str]:
+    """The checks of one field of a mutation's schema (a template reads a limit from it)."""
+    schema = current_app.extensions["sync_registry"].mutations[mutation_name].schema
+    return rules_of(schema.fields[field_name])
+
+
 def field_rules(mutation_name: str, field_name: str) -> Markup:
     """``{{ field_rules(mutation_name, 'text') }}`` in a form control's tag."""
-    schema = current_app.extensions["sync_registry"].mutations[mutation_name].schema
-    rules = rules_of(schema.fields[field_name])
+    rules = rules_for(mutation_name, field_name)
     return Markup(" ").join(
         Markup("{}").format(name) if value == "" else Markup('{}="{}"').format(name, value)
         for name, value in rules.items()
@@ -121,3 +126,4 @@ def field_rules(mutation_name: str, field_name: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["field_rules"] = field_rules
+    app.jinja_env.globals["rules_for"] = rules_for

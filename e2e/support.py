@@ -95,6 +95,14 @@ def sign_in(page: Page, username: str, password: str = "kefu-demo") -> None:
         page.get_by_role("button", name="登录").click()
 
 
+def open_user_menu(page: Page):
+    """Open the header's user menu (language, sign-out) and return it."""
+    menu = page.locator("header details.user-menu")
+    if not menu.evaluate("(details) => details.open"):
+        menu.locator("summary").click()
+    return menu
+
+
 def write_entry(page: Page, text: str, photos: int = 0) -> None:
     page.get_by_label("情况记录").fill(text)
     if photos:

@@ -112,6 +112,17 @@ OUTBOX_SIZE = """async () => new Promise((resolve, reject) => {
 })"""
 
 
+OUTBOX_PHOTO_COUNTS = """async () => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kefu');
+    open.onsuccess = () => {
+        const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+        all.onsuccess = () => resolve(all.result.map((change) => change.args.photo_ids.length));
+        all.onerror = () => reject(all.error);
+    };
+    open.onerror = () => reject(open.error);
+})"""
+
+
 def test_the_tablet_checks_the_servers_rules_before_a_change_is_queued(tablet):
     page = tablet("floor1")
     page.goto("/duty/")
@@ -129,11 +140,20 @@ def test_the_tablet_checks_the_servers_rules_before_a_change_is_queued(tablet):
         {"name": f"p{i}.png", "mimeType": "image/png", "buffer": png(40, 30)} for i in range(5)
     ]
     text.fill("五张照片")
-    page.get_by_label("照片").set_input_files(photos)
+    # Taken one by one, as with a camera: each shot adds a thumbnail.
+    for photo in photos:
+        page.get_by_label("照片").set_input_files([photo])
+    capture = page.locator(".photo-capture")
+    expect(capture.locator(".thumbs img")).to_have_count(5)
+    expect(capture.locator(".photo-count")).to_have_text("5 / 4")
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#duty-result .form-error")).to_have_text("最多 4 张照片。")
     assert page.evaluate(OUTBOX_SIZE) == 0
-    page.get_by_label("照片").set_input_files(photos[:4])
+    capture.get_by_role("button", name="移除第 2 张").click()
+    expect(capture.locator(".photo-count")).to_have_text("4 / 4")
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#my-entries li.waiting", has_text="五张照片")).to_have_count(1)
     assert page.evaluate(OUTBOX_SIZE) == 1
+    expect(capture.locator(".thumbs img")).to_have_count(0)
+    expect(capture.locator(".photo-count")).to_have_text("0 / 4")
+    assert page.evaluate(OUTBOX_PHOTO_COUNTS) == [4]

@@ -13,6 +13,7 @@ from e2e.support import (
     DESKTOP,
     TABLET_PORTRAIT,
     entries_of,
+    open_user_menu,
     requests_while_offline,
     sign_in,
     write_entry,
@@ -284,6 +285,7 @@ def test_signing_out_waits_until_changes_are_synced(tablet, live_server):
     expect(chip(page)).to_contain_text("1 条待同步")
 
     sign_out = page.get_by_role("button", name="退出登录")
+    open_user_menu(page)
     sign_out.click()
     queue = page.locator("#sync-queue")
     expect(queue).to_be_visible()
@@ -298,6 +300,7 @@ def test_signing_out_waits_until_changes_are_synced(tablet, live_server):
     expect(chip(page)).to_contain_text(SYNCED)
     expect(queue.locator("#queue-waiting li")).to_have_count(0)
     queue.get_by_role("button", name="关闭").click()
+    open_user_menu(page)
     sign_out.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("登录")
     assert len(entries_of(live_server, "退出前未同步的记录")) == 1

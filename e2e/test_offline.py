@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e.support import TABLET_PORTRAIT, requests_while_offline, sign_in
+from e2e.support import TABLET_PORTRAIT, WORKER_READY, requests_while_offline, sign_in
 
 
 def test_the_offline_pack_opens_with_the_network_gone(tablet, live_server):
@@ -27,12 +27,27 @@ def test_the_offline_pack_opens_with_the_network_gone(tablet, live_server):
     expect(page.locator("#network-status")).to_be_hidden()
 
 
+def test_a_tablet_never_signed_in_shows_the_offline_page_in_chinese(new_page, live_server):
+    page = new_page(TABLET_PORTRAIT)
+    page.goto("/auth/login")
+    page.evaluate(WORKER_READY)
+    page.context.set_offline(True)
+    received = len(live_server.requests)
+    for path in ("/", "/duty/", "/auth/login"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_have_text("没有网络")
+        expect(page.get_by_role("link", name="重试")).to_be_visible()
+    assert requests_while_offline(live_server, received) == []
+
+
 def test_the_worker_and_manifest_are_served_for_installing(new_page, live_server):
     page = new_page(TABLET_PORTRAIT)
     worker = page.request.get(live_server.url + "/sw.js")
     assert worker.ok and worker.headers["cache-control"] == "no-cache"
     manifest = page.request.get(live_server.url + "/manifest.webmanifest").json()
     assert manifest["name"] == "客服 Kefu" and manifest["display"] == "standalone"
+    assert manifest["id"] == "/" and manifest["description"]
+    assert "maskable" in [icon.get("purpose") for icon in manifest["icons"]]
     for icon in manifest["icons"]:
         assert page.request.get(live_server.url + icon["src"]).ok
 

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.models import Device, Role, User
-from e2e.support import DESKTOP, TABLET_LANDSCAPE, TABLET_PORTRAIT, sign_in
+from e2e.support import DESKTOP, TABLET_LANDSCAPE, TABLET_PORTRAIT, open_user_menu, sign_in
 
 ROLE_DEVICES = [
     ("floor1", TABLET_PORTRAIT, "楼层客服工作台"),
@@ -98,11 +98,11 @@ def test_eleventh_wrong_password_within_a_minute_is_refused(new_page, live_serve
 def test_language_choice_is_remembered(new_page):
     page = new_page(DESKTOP)
     sign_in(page, "super1")
-    page.get_by_role("button", name="English").click()
+    open_user_menu(page).get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Supervisor's desk")
-    page.get_by_role("button", name="Sign out").click()
+    open_user_menu(page).get_by_role("button", name="Sign out").click()
     sign_in_page = new_page(DESKTOP)
     sign_in(sign_in_page, "super1")
     expect(sign_in_page.get_by_role("heading", level=1)).to_have_text("Supervisor's desk")
-    sign_in_page.get_by_role("button", name="中文").click()
+    open_user_menu(sign_in_page).get_by_role("button", name="中文").click()
     expect(sign_in_page.get_by_role("heading", level=1)).to_have_text("主管工作台")

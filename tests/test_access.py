@@ -32,6 +32,7 @@ ROUTE_ROLES = {
     "main.healthz": PUBLIC,
     "main.service_worker": PUBLIC,
     "main.web_manifest": PUBLIC,
+    "main.offline": PUBLIC,
     "main.home": EVERYONE,
     "main.switch_property": EVERYONE,
     "places.index": EVERYONE,

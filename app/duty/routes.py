@@ -11,7 +11,6 @@ from app.duty import READERS, WRITERS, bp
 from app.duty.desk import COLUMNS, LISTING
 from app.duty.models import Category, DutyEntry
 from app.extensions import db
-from app.fields import MAX_PHOTOS
 from app.models import Area, Floor, areas_at
 from app.rendering import render_page
 
@@ -26,7 +25,6 @@ def write():
         categories=list(Category),
         categories_json={c.value: c.label for c in Category},
         areas=db.session.scalars(areas_at(g.property.id).order_by(Floor.level, Area.name)).all(),
-        max_photos=MAX_PHOTOS,
     )
 
 

@@ -7,17 +7,20 @@ from flask import (
     g,
     jsonify,
     redirect,
-    send_from_directory,
+    render_template,
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.access import ALL_ROLES, public, roles_allowed
 from app.assets import asset_url
+from app.compression import send_built
 from app.extensions import db
 from app.forms import validate_form
+from app.i18n import DEFAULT_LOCALE
 from app.main import bp
 from app.main.schemas import PropertyChoiceSchema
 from app.models import Role
@@ -78,7 +81,7 @@ def switch_property():
 def service_worker():
     """The service worker, from the root so that it controls every page; never cached,
     so a new release is found on the next online start."""
-    response = send_from_directory(current_app.static_folder, "dist/sw.js", max_age=0)
+    response = send_built(current_app.static_folder, "dist/sw.js", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
@@ -93,8 +96,25 @@ def web_manifest():
         for size in (192, 512)
     ]
     icons.append({"src": asset_url("icon.svg"), "sizes": "any", "type": "image/svg+xml"})
+    icons.append(
+        {
+            "src": asset_url("icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+    )
+    # One manifest for every device, in the language it declares.
+    with force_locale(DEFAULT_LOCALE):
+        description = _(
+            "The customer-service department's app: floor patrols, meeting rooms, "
+            "the gate's passes and the office's review, online or offline."
+        )
     body = {
+        # Stable across releases and start pages, so an installed app stays one app.
+        "id": "/",
         "name": "客服 Kefu",
+        "description": description,
         "short_name": "客服",
         "lang": "zh-CN",
         # "/" is each role's own home, so one start page serves every role.
@@ -105,6 +125,16 @@ def web_manifest():
         "background_color": "#ffffff",
         "icons": icons,
     }
-    return current_app.response_class(
+    response = current_app.response_class(
         json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json"
     )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/offline")
+@public
+def offline():
+    """What a tablet shows for a page it never kept, with the network gone: the worker
+    keeps this page from its install on, before anyone has signed in."""
+    return render_template("main/offline.html")

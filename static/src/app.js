@@ -1,6 +1,7 @@
 // Kefu's own front-end code, bundled with its npm packages by scripts/build-assets.mjs.
 import { startChip } from "./chip.js";
 import { startForms } from "./forms.js";
+import { startHeader } from "./header.js";
 import { startOffline } from "./offline.js";
 import { startSync } from "./sync.js";
 import { startViews } from "./views.js";
@@ -46,6 +47,7 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
+startHeader();
 startOffline();
 if (document.body.dataset.offlinePages && document.body.dataset.offlinePages !== "[]") {
   startSync();

@@ -50,17 +50,27 @@ function nameOf(dialog, mutation) {
   return [named.label, short].filter(Boolean).join(" · ");
 }
 
+/** Fill one list of the queue; the sentence under it says when the list is empty. */
+function fillList(dialog, id, items) {
+  const list = dialog.querySelector(`#${id}`);
+  list.replaceChildren(...items);
+  list.hidden = items.length === 0;
+  dialog.querySelector(`[data-empty-of="${id}"]`).hidden = items.length > 0;
+}
+
 async function renderQueue(dialog) {
   const db = await database();
   const waiting = await db.getAll("outbox");
-  dialog
-    .querySelector("#queue-waiting")
-    .replaceChildren(
-      ...waiting.map((mutation) => item(`${nameOf(dialog, mutation)} · ${clockTime(mutation.device_time)}`)),
-    );
+  fillList(
+    dialog,
+    "queue-waiting",
+    waiting.map((mutation) => item(`${nameOf(dialog, mutation)} · ${clockTime(mutation.device_time)}`)),
+  );
   const refused = await db.getAll("refused");
-  dialog.querySelector("#queue-refused").replaceChildren(
-    ...refused.map((mutation) =>
+  fillList(
+    dialog,
+    "queue-refused",
+    refused.map((mutation) =>
       item(
         `${nameOf(dialog, mutation)} · ${clockTime(mutation.device_time)}: ${mutation.message || mutation.reason}`,
         button(dialog.dataset.copy, () => navigator.clipboard?.writeText(JSON.stringify(mutation.args))),
@@ -73,24 +83,51 @@ async function renderQueue(dialog) {
   );
 }
 
+/** "Sync now" answers in words: offline it says the sync will come by itself. */
+function askToSync(line) {
+  if (!navigator.onLine) {
+    line.textContent = line.dataset.offline;
+    return;
+  }
+  line.textContent = line.dataset.syncing;
+  line.dataset.pending = "true";
+  syncNow();
+}
+
+/** After a sync this dialog asked for (here or by the tab that leads), say how it went. */
+async function reportSync(line, chip) {
+  if (navigator.onLine && line.textContent === line.dataset.offline) line.textContent = "";
+  if (line.dataset.pending !== "true") return;
+  delete line.dataset.pending;
+  const now = await status();
+  line.textContent =
+    now.lastError && now.waiting ? fill(chip.dataset.failed, { reason: now.lastError }) : line.dataset.done;
+}
+
 export function startChip() {
   const chip = document.getElementById("sync-chip");
   const dialog = document.getElementById("sync-queue");
   if (!chip || !dialog) return;
+  const line = dialog.querySelector(".queue-status");
   const refresh = () => {
     renderChip(chip);
     if (dialog.open) renderQueue(dialog);
   };
+  const settled = () => {
+    refresh();
+    reportSync(line, chip);
+  };
   refresh();
-  document.addEventListener("kefu:changed", refresh);
-  window.addEventListener("online", refresh);
+  document.addEventListener("kefu:changed", settled);
+  window.addEventListener("online", settled);
   window.addEventListener("offline", refresh);
   chip.addEventListener("click", () => {
     dialog.querySelector(".queue-message").hidden = true;
+    line.textContent = "";
     renderQueue(dialog);
     dialog.showModal();
   });
-  dialog.querySelector("[data-sync-now]").addEventListener("click", () => syncNow());
+  dialog.querySelector("[data-sync-now]").addEventListener("click", () => askToSync(line));
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
   // Signing out with changes still waiting would leave them on a device nobody watches.
   document.querySelector("form[data-logout]")?.addEventListener("submit", async (event) => {

@@ -3,6 +3,7 @@
 // Records and photos are named on the device by time-ordered UUIDs (version 7): the
 // server's indexes then grow at their end instead of being rewritten all over.
 import { v7 as uuidv7 } from "uuid";
+import { chosenPhotos, startPhotoCapture } from "./photos.js";
 import { database, enqueue } from "./store.js";
 import { afterChange, status, syncNow } from "./sync.js";
 
@@ -34,7 +35,7 @@ function argsOf(form) {
 function controlProblem(control, form) {
   const rules = control.dataset;
   if ("photos" in rules) {
-    return control.files.length > Number(rules.maxCount) ? rules.countMessage : null;
+    return chosenPhotos(control).length > Number(rules.maxCount) ? rules.countMessage : null;
   }
   const value =
     control.type === "radio" ? (form.querySelector(`[name="${control.name}"]:checked`)?.value ?? "") : control.value;
@@ -97,7 +98,7 @@ async function submit(form) {
   const started = performance.now();
   const args = { id: uuidv7(), ...argsOf(form) };
   const photoInput = form.querySelector("input[data-photos]");
-  const files = [...(photoInput?.files ?? [])];
+  const files = photoInput ? chosenPhotos(photoInput) : [];
   // Cleared at once, so whatever the user types next is not wiped by this save.
   form.reset();
   const photos = [];
@@ -123,6 +124,7 @@ async function submit(form) {
 
 export function startForms() {
   for (const form of document.querySelectorAll("form[data-mutation]")) {
+    form.querySelectorAll("[data-photo-capture]").forEach(startPhotoCapture);
     restoreDraft(form);
     form.addEventListener("input", () => saveDraft(form));
     form.addEventListener("submit", (event) => {

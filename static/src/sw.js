@@ -1,25 +1,38 @@
 // Kefu's service worker: this build's static files from the precache, pages network-first
-// with the last copy as the offline fallback. GET only: writes go through the outbox.
+// with the last copy as the offline fallback, and an offline page for a page never kept.
+// GET only: writes go through the outbox.
 import { clientsClaim } from "workbox-core";
-import { cleanupOutdatedCaches, precacheAndRoute } from "workbox-precaching";
+import { cleanupOutdatedCaches, PrecacheFallbackPlugin, precacheAndRoute } from "workbox-precaching";
 import { NavigationRoute, registerRoute } from "workbox-routing";
-import { NetworkFirst } from "workbox-strategies";
+import { NetworkFirst, NetworkOnly } from "workbox-strategies";
 
 /* global __PRECACHE__, __BUILD_ID__ */
 const PAGES = `kefu-pages-${__BUILD_ID__}`;
 const PAGE_PREFIX = "kefu-pages-";
+// Rendered by the server for whoever holds the tablet, no one signed in (app/main/routes.py).
+const OFFLINE_PAGE = "/offline";
 
 // A new release takes over at once: waiting changes and drafts live in IndexedDB, which
 // both releases read, so nothing a user entered depends on the old worker.
 self.skipWaiting();
 clientsClaim();
 cleanupOutdatedCaches();
-precacheAndRoute(__PRECACHE__);
+precacheAndRoute([...__PRECACHE__, { url: OFFLINE_PAGE, revision: __BUILD_ID__ }]);
 
+// A page the device cannot fetch and never kept shows the offline page, not the browser's.
+const offlinePage = new PrecacheFallbackPlugin({ fallbackURL: OFFLINE_PAGE });
+// A redirect (to sign-in, say) is not the page asked for: keeping it under that page's
+// address would open the sign-in page offline where the page should be.
+const onlyThePage = {
+  cacheWillUpdate: async ({ response }) => (response.ok && !response.redirected ? response : null),
+};
+const NEVER_KEPT = [/^\/sync\//, /^\/auth\//];
+registerRoute(new NavigationRoute(new NetworkOnly({ plugins: [offlinePage] }), { allowlist: NEVER_KEPT }));
 registerRoute(
-  new NavigationRoute(new NetworkFirst({ cacheName: PAGES, networkTimeoutSeconds: 3 }), {
-    denylist: [/^\/sync\//, /^\/auth\//],
-  }),
+  new NavigationRoute(
+    new NetworkFirst({ cacheName: PAGES, networkTimeoutSeconds: 3, plugins: [onlyThePage, offlinePage] }),
+    { denylist: NEVER_KEPT },
+  ),
 );
 
 async function cachePages(urls) {

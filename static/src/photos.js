@@ -1,0 +1,66 @@
+// The photo capture of every job's form (templates/_photo_capture.html): each photo taken
+// is kept here, shown as a thumbnail that can be removed, and counted against the limit.
+
+const chosen = new WeakMap();
+
+/** The photos chosen with a capture's file input, in the order they were taken. */
+export function chosenPhotos(input) {
+  return (chosen.get(input) ?? []).map((photo) => photo.file);
+}
+
+function fill(template, number) {
+  return template.replace("{n}", String(number));
+}
+
+function thumbnail(capture, photo, number, remove) {
+  const item = document.createElement("li");
+  const image = document.createElement("img");
+  image.src = photo.url;
+  image.alt = fill(capture.dataset.photoLabel, number);
+  image.width = 88;
+  image.height = 88;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "remove";
+  button.textContent = "×";
+  button.setAttribute("aria-label", fill(capture.dataset.removeLabel, number));
+  button.addEventListener("click", remove);
+  item.append(image, button);
+  return item;
+}
+
+export function startPhotoCapture(capture) {
+  const input = capture.querySelector("input[data-photos]");
+  const list = capture.querySelector(".thumbs");
+  const count = capture.querySelector(".photo-count");
+  const photos = [];
+  chosen.set(input, photos);
+
+  const render = () => {
+    list.replaceChildren(
+      ...photos.map((photo, index) =>
+        thumbnail(capture, photo, index + 1, () => {
+          URL.revokeObjectURL(photo.url);
+          photos.splice(photos.indexOf(photo), 1);
+          render();
+          input.focus();
+        }),
+      ),
+    );
+    list.hidden = photos.length === 0;
+    count.textContent = `${photos.length} / ${input.dataset.maxCount}`;
+    count.classList.toggle("over", photos.length > Number(input.dataset.maxCount));
+  };
+
+  input.addEventListener("change", () => {
+    for (const file of input.files) photos.push({ file, url: URL.createObjectURL(file) });
+    // Emptied, so that the next shot adds to these rather than replacing them.
+    input.value = "";
+    render();
+  });
+  input.form.addEventListener("reset", () => {
+    for (const photo of photos) URL.revokeObjectURL(photo.url);
+    photos.length = 0;
+    render();
+  });
+}
