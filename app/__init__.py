@@ -17,6 +17,7 @@ from app import (
     desk,
     errors,
     forms,
+    handover,
     i18n,
     main,
     navigation,
@@ -32,7 +33,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 #: What every job shares: signing in, the home page, accounts and devices, sync.
-SHELL = [auth.PART, main.PART, admin.PART, syncapi.PART, attachments.PART, desk.PART]
+SHELL = [
+    auth.PART,
+    main.PART,
+    admin.PART,
+    syncapi.PART,
+    attachments.PART,
+    desk.PART,
+    handover.PART,
+]
 #: The jobs: each package declares its ``JOB`` (app/jobs.py); a new job is one line here.
 JOBS = ["app.places", "app.duty"]
 

@@ -212,6 +212,7 @@ class HandOver(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    device: Mapped[Device] = relationship()
 
 
 class Device(db.Model):

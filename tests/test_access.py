@@ -53,9 +53,11 @@ ROUTE_ROLES = {
     "syncapi.push": EVERYONE,
     "syncapi.pull": EVERYONE,
     "syncapi.put_attachment": EVERYONE,
+    "handover.pin": WRITERS,
+    "handover.pins": WRITERS,
 }
 # Signed by a device's token instead of the session cookie (and so exempt from CSRF).
-DEVICE_TOKEN_ROUTES = {"syncapi.push", "syncapi.pull", "syncapi.put_attachment"}
+DEVICE_TOKEN_ROUTES = {"syncapi.push", "syncapi.pull", "syncapi.put_attachment", "handover.pins"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 DEMO_USER_OF = {

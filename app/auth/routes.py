@@ -14,7 +14,7 @@ from app.auth.schemas import LanguageSchema, SignInSchema
 from app.errors import handle_csrf_error
 from app.extensions import db, limiter
 from app.forms import validate_form
-from app.models import Device, Role, User, utcnow
+from app.models import Device, HandOver, Role, User, utcnow
 from app.rendering import render_page
 
 
@@ -102,6 +102,9 @@ def login():
     device, refusal = _enroll_device(user, data["device_id"], data["device_secret"])
     if refusal:
         return _login_page(403, message=refusal)
+    if device is not None:
+        # From now on the device may carry this user's changes, even after a hand-over.
+        db.session.add(HandOver(device=device, user=user))
     db.session.commit()
     sign_in(user, device)
     return redirect(_safe_next(data["next"]) or url_for("main.home"))

@@ -2,7 +2,9 @@
 import { startChip } from "./chip.js";
 import { startForms } from "./forms.js";
 import { startHeader } from "./header.js";
+import { startHolder } from "./holder.js";
 import { startOffline } from "./offline.js";
+import { getMeta } from "./store.js";
 import { startSync } from "./sync.js";
 import { startViews } from "./views.js";
 // Every job's device code (static/src/jobs/*.js), gathered by the build.
@@ -50,8 +52,13 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 startHeader();
 startOffline();
 if (document.body.dataset.offlinePages && document.body.dataset.offlinePages !== "[]") {
+  startHolder();
   startSync();
   startChip();
   startForms();
+} else {
+  // A tablet nobody is signed in on still sends what its last holders saved.
+  getMeta("token").then((token) => token && startSync());
+  startHolder();
 }
 startViews();

@@ -1,4 +1,5 @@
-// The sync chip in the header, the queue it opens, and the sign-out guard.
+// The sync chip in the header, the queue it opens, and signing out.
+import { signOut } from "./holder.js";
 import { database } from "./store.js";
 import { status, syncNow } from "./sync.js";
 import { clockTime } from "./time.js";
@@ -122,23 +123,16 @@ export function startChip() {
   window.addEventListener("online", settled);
   window.addEventListener("offline", refresh);
   chip.addEventListener("click", () => {
-    dialog.querySelector(".queue-message").hidden = true;
     line.textContent = "";
     renderQueue(dialog);
     dialog.showModal();
   });
   dialog.querySelector("[data-sync-now]").addEventListener("click", () => askToSync(line));
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
-  // Signing out with changes still waiting would leave them on a device nobody watches.
-  document.querySelector("form[data-logout]")?.addEventListener("submit", async (event) => {
+  // Signing out ends the holder on the device first, online or not; what they saved
+  // still syncs under their name.
+  document.querySelector("form[data-logout]")?.addEventListener("submit", (event) => {
     event.preventDefault();
-    const form = event.target;
-    if ((await status()).waiting) {
-      dialog.querySelector(".queue-message").hidden = false;
-      renderQueue(dialog);
-      dialog.showModal();
-    } else {
-      form.submit();
-    }
+    signOut(event.target);
   });
 }

@@ -3,6 +3,7 @@
 // Records and photos are named on the device by time-ordered UUIDs (version 7): the
 // server's indexes then grow at their end instead of being rewritten all over.
 import { v7 as uuidv7 } from "uuid";
+import { holder } from "./holder.js";
 import { chosenPhotos, startPhotoCapture } from "./photos.js";
 import { database, enqueue } from "./store.js";
 import { afterChange, status, syncNow } from "./sync.js";
@@ -83,6 +84,9 @@ async function restoreDraft(form) {
 }
 
 async function submit(form) {
+  // Nobody holds the tablet after a sign-out: nothing may be saved in anyone's name.
+  const person = await holder();
+  if (!person) return;
   const result = document.querySelector(form.dataset.result);
   const trouble = problem(form);
   if (trouble) {
@@ -106,7 +110,7 @@ async function submit(form) {
     photos.push({ id: uuidv7(), blob: await resized(file), uploaded: false });
   }
   if (photoInput) args[photoInput.name] = photos.map((photo) => photo.id);
-  await enqueue(form.dataset.mutation, args, photos);
+  await enqueue(form.dataset.mutation, args, photos, person.id);
   await (await database()).delete("drafts", form.dataset.draft);
   result.innerHTML = "";
   const saved = document.createElement("p");

@@ -50,7 +50,11 @@ export async function getClientId() {
 }
 
 /** Put a change in the outbox under the next mutation id; resolves once it is stored. */
-export async function enqueue(name, args, photos = []) {
+/**
+ * Put a change in the outbox under the next mutation id; resolves once it is stored.
+ * `actingUserId` is who made it, on a tablet that people hand over (sync/PROTOCOL.md).
+ */
+export async function enqueue(name, args, photos = [], actingUserId = null) {
   const db = await database();
   const tx = db.transaction(["meta", "outbox", "photos"], "readwrite");
   try {
@@ -60,6 +64,7 @@ export async function enqueue(name, args, photos = []) {
     await meta.put(id + 1, "nextMutationId");
     for (const photo of photos) await tx.objectStore("photos").put(photo);
     const mutation = { id, name, args, device_time: new Date().toISOString(), saved_at: Date.now() };
+    if (actingUserId !== null) mutation.acting_user_id = actingUserId;
     await tx.objectStore("outbox").put(mutation);
     await tx.done;
     return mutation;

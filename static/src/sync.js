@@ -102,7 +102,9 @@ async function push(clientId) {
   for (;;) {
     const batch = await db.getAll("outbox", null, BATCH);
     if (!batch.length) return;
-    const mutations = batch.map(({ id, name, args, device_time }) => ({ id, name, args, device_time }));
+    const mutations = batch.map(({ id, name, args, device_time, acting_user_id }) =>
+      acting_user_id === undefined ? { id, name, args, device_time } : { id, name, args, device_time, acting_user_id },
+    );
     const reply = await postJson("/sync/push", { client_id: clientId, schema_version: 1, mutations });
     await settle(batch, reply);
   }
@@ -125,11 +127,19 @@ export async function pull(clientId) {
   await tx.done;
 }
 
+/** The colleagues who may take this tablet over offline, and a fresh count of PIN tries. */
+async function pullPins() {
+  const reply = await send("GET", "/handover/pins");
+  await setMeta("pins", reply.users);
+  await setMeta("pinFailures", 0);
+}
+
 async function syncOnce() {
   const clientId = await getClientId();
   await uploadPhotos();
   await push(clientId);
   await pull(clientId);
+  await pullPins();
   await setMeta("lastSyncAt", Date.now());
   await setMeta("lastError", null);
 }

@@ -29,7 +29,9 @@ export class FakeServer {
       "POST /sync/token": (request) => this.issueToken(request),
       "POST /sync/push": (request) => this.push(request),
       "POST /sync/pull": (request) => this.pull(request),
+      "GET /handover/pins": () => json(200, { users: this.pins }),
     };
+    this.pins = [];
     this.tokensIssued = 0;
     this.validToken = null;
     this.lastMutationId = new Map();

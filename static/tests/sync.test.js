@@ -208,7 +208,7 @@ test("photos go up before the mutations that name them; only a note of them stay
 
   assert.deepEqual(
     server.requests.map((request) => request.route),
-    ["POST /sync/token", "PUT /sync/attachments", "POST /sync/push", "POST /sync/pull"],
+    ["POST /sync/token", "PUT /sync/attachments", "POST /sync/push", "POST /sync/pull", "GET /handover/pins"],
   );
   const expected = createHash("sha256").update("jpeg bytes").digest("hex");
   assert.deepEqual(
@@ -255,4 +255,21 @@ test("signed out, the device says to sign in again", async () => {
 
   assert.equal((await all("outbox")).length, 1);
   assert.equal(await getMeta("lastError"), document.body.dataset.signInAgain);
+});
+
+test("a change carries who made it, and the tablet learns its colleagues' PINs", async () => {
+  server.pins = [{ id: 9, name: "赵保安", salt: "00", iterations: 1, hash: "ff" }];
+  await setMeta("pinFailures", 3);
+  await enqueue("duty.create_entry@1", { id: "a" }, [], 9);
+  await enqueue("duty.create_entry@1", { id: "b" });
+
+  await syncNow();
+
+  const [pushed] = server.sent("POST /sync/push");
+  assert.deepEqual(
+    pushed.body.mutations.map((mutation) => mutation.acting_user_id),
+    [9, undefined],
+  );
+  assert.deepEqual(await getMeta("pins"), server.pins);
+  assert.equal(await getMeta("pinFailures"), 0);
 });

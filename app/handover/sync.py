@@ -1,0 +1,68 @@
+"""Hand-overs on the device: the one a tablet reports, and who may act on a device."""
+
+from marshmallow import Schema, fields
+from sqlalchemy import exists, select
+
+from app.models import HandOver, Role, User, user_property
+from sync.handlers import MutationContext
+from sync.registry import Actor
+
+
+def colleague(session, actor: Actor, user_id: int) -> User | None:
+    """``user_id`` if they are an active user of the actor's property and role."""
+    return session.scalar(
+        select(User).where(
+            (User.id == user_id)
+            & User.active
+            & (User.role == Role(actor.role))
+            & exists().where(
+                (user_property.c.user_id == User.id)
+                & (user_property.c.property_id == actor.property_id)
+            )
+        )
+    )
+
+
+def holder_of(session, actor: Actor, user_id: int) -> Actor | None:
+    """Who ``user_id`` is on the actor's device, if the device was handed over to them
+    (a sign-in on it, or a hand-over it reported) and they still work there."""
+    user = colleague(session, actor, user_id)
+    if user is None:
+        return None
+    handed = session.scalar(
+        select(HandOver.id).where(
+            (HandOver.device_id == actor.device_id) & (HandOver.user_id == user_id)
+        )
+    )
+    if handed is None:
+        return None
+    return Actor(actor.device_id, user.id, user.role.value, actor.property_id)
+
+
+class TakeArgs(Schema):
+    user_id = fields.Integer(required=True, strict=True)
+    from_user_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+def take_over(context: MutationContext, args: dict) -> None:
+    """A tablet was taken over offline with a PIN: the office is told."""
+    taker = colleague(context.session, context.actor, args["user_id"])
+    if taker is None or taker.pin_hash is None:
+        context.reject("not_a_colleague", "Only a colleague with a PIN may take this device over.")
+    context.session.add(
+        HandOver(
+            device_id=context.actor.device_id,
+            user_id=taker.id,
+            from_user_id=args["from_user_id"],
+            by_pin=True,
+            device_time=context.device_time,
+            received_at=context.received_at,
+        )
+    )
+    context.session.flush()
+    context.flag(
+        "offline_hand_over",
+        user_id=taker.id,
+        user=taker.display_name,
+        from_user_id=args["from_user_id"],
+    )

@@ -1,0 +1,79 @@
+"""A shared gate tablet handed over offline: sign-out, a colleague's PIN, both shifts'
+entries under their own names, and the office told."""
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Property, Role, User
+from e2e.support import DESKTOP, entries_of, open_user_menu, sign_in, write_entry
+from sync.tables import flag
+
+PIN = "246810"
+
+
+def add_guard_with_pin(live_server) -> None:
+    with live_server.app.app_context():
+        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
+        guard = User(username="guard2", display_name="赵保安", role=Role.GUARD)
+        guard.set_password("guard2-password")
+        guard.set_pin(PIN)
+        guard.properties = [prop]
+        db.session.add(guard)
+        db.session.commit()
+
+
+def made_by(live_server, text: str) -> str:
+    (entry,) = entries_of(live_server, text)
+    with live_server.app.app_context():
+        return db.session.get(User, entry.created_by_id).username
+
+
+def wait_for_entry(page, live_server, text: str) -> None:
+    for _ in range(150):
+        if entries_of(live_server, text):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{text} never reached the server")
+
+
+def test_a_gate_tablet_is_handed_over_by_pin_while_offline(tablet, new_page, live_server):
+    add_guard_with_pin(live_server)
+    page = tablet("guard1")
+    page.goto("/duty/")
+    # The tablet learns its colleagues' PINs when it syncs.
+    expect(page.locator("#sync-chip")).to_contain_text("全部已同步")
+
+    page.context.set_offline(True)
+    write_entry(page, "交班前：东门一切正常")
+    open_user_menu(page)
+    page.get_by_role("button", name="退出登录").click()
+    hand_over = page.locator("#hand-over")
+    expect(hand_over).to_be_visible()
+
+    hand_over.get_by_label("您是哪位？").select_option(label="赵保安")
+    hand_over.get_by_label("密码").fill("000000")
+    hand_over.get_by_role("button", name="接管").click()
+    expect(hand_over.locator("[data-pin-message]")).to_have_text("密码错误。")
+    expect(page.locator("main")).to_have_attribute("inert", "")
+
+    hand_over.get_by_label("密码").fill(PIN)
+    hand_over.get_by_role("button", name="接管").click()
+    expect(hand_over).to_be_hidden()
+    expect(page.locator("header .user-name")).to_have_text("赵保安")
+    write_entry(page, "接班后：3号门有人逗留")
+    expect(page.locator("#sync-chip")).to_contain_text("待同步")
+
+    page.context.set_offline(False)
+    page.locator("#sync-chip").click()
+    page.locator("#sync-queue").get_by_role("button", name="立即同步").click()
+    wait_for_entry(page, live_server, "接班后：3号门有人逗留")
+    assert made_by(live_server, "交班前：东门一切正常") == "guard1"
+    assert made_by(live_server, "接班后：3号门有人逗留") == "guard2"
+    with live_server.app.app_context():
+        assert db.session.scalar(select(flag.c.reason)) == "offline_hand_over"
+
+    office = new_page(DESKTOP)
+    sign_in(office, "office1")
+    office.goto("/sync/problems")
+    expect(office.locator("body")).to_contain_text("离线时以密码交接设备")

@@ -1,0 +1,153 @@
+"""Who holds a shared tablet: PINs, hand-overs, and changes made in each holder's name."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from app.duty.models import DutyEntry
+from app.extensions import db
+from app.models import HandOver, Property, Role, User
+from sync.tables import flag
+from tests.support import AuthActions, Tablet
+
+PIN = "246810"
+
+
+def entry(mutation_id: int, text: str, acting_user_id=None) -> dict:
+    mutation = {
+        "id": mutation_id,
+        "name": "duty.create_entry@1",
+        "args": {"id": str(uuid.uuid4()), "category": "safety", "text": text},
+        "device_time": datetime.now(UTC).isoformat(),
+    }
+    if acting_user_id is not None:
+        mutation["acting_user_id"] = acting_user_id
+    return mutation
+
+
+def take_over(mutation_id: int, user_id: int, from_user_id=None) -> dict:
+    return {
+        "id": mutation_id,
+        "name": "handover.take@1",
+        "args": {"user_id": user_id, "from_user_id": from_user_id},
+        "device_time": datetime.now(UTC).isoformat(),
+    }
+
+
+def add_guard(app, username="guard2", pin=PIN) -> int:
+    """A second guard of the demo property, with a hand-over PIN."""
+    with app.app_context():
+        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
+        guard = User(username=username, display_name="赵保安", role=Role.GUARD)
+        guard.set_password("guard2-password")
+        if pin:
+            guard.set_pin(pin)
+        guard.properties = [prop]
+        db.session.add(guard)
+        db.session.commit()
+        return guard.id
+
+
+def user_id(app, username) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_a_user_sets_a_pin_that_is_checked_against_its_schema(app, client, auth):
+    auth.login("guard1")
+    assert client.get("/handover/pin").status_code == 200
+    refused = auth.post("/handover/pin", {"pin": "12ab", "pin_again": "12ab"})
+    assert refused.status_code == 422
+    assert 'aria-invalid="true"' in refused.get_data(as_text=True)
+    differ = auth.post("/handover/pin", {"pin": "135790", "pin_again": "135791"})
+    assert differ.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(User.pin_hash).where(User.username == "guard1")) is None
+    assert auth.post("/handover/pin", {"pin": "135790", "pin_again": "135790"}).status_code == 302
+    with app.app_context():
+        guard = db.session.scalar(select(User).where(User.username == "guard1"))
+        assert guard.pin_hash and "135790" not in guard.pin_hash + guard.pin_salt
+
+
+def test_a_tablet_holds_the_pins_of_its_property_and_role_only(app):
+    add_guard(app)
+    with app.app_context():
+        floor = db.session.scalar(select(User).where(User.username == "floor1"))
+        floor.set_pin("999999")
+        db.session.commit()
+    guard_tablet, floor_tablet = Tablet(app, "guard1"), Tablet(app, "floor1")
+    guards = guard_tablet.client.get("/handover/pins", headers=guard_tablet.headers).get_json()
+    assert [u["name"] for u in guards["users"]] == ["赵保安"]
+    assert set(guards["users"][0]) == {"id", "name", "salt", "iterations", "hash"}
+    floors = floor_tablet.client.get("/handover/pins", headers=floor_tablet.headers).get_json()
+    assert [u["name"] for u in floors["users"]] == ["王楼层"]
+    assert floor_tablet.client.get("/handover/pins").status_code == 401
+
+
+def test_an_offline_hand_over_lets_both_holders_entries_arrive_under_their_names(app):
+    guard2 = add_guard(app)
+    guard1 = user_id(app, "guard1")
+    tablet = Tablet(app, "guard1")
+    reply = tablet.push(
+        entry(1, "交班前：一切正常", guard1),
+        take_over(2, guard2, guard1),
+        entry(3, "接班后：3号门有人逗留", guard2),
+    )
+    results = reply.get_json()["results"]
+    assert [r["status"] for r in results] == ["applied"] * 3
+    assert results[1]["flags"] == ["offline_hand_over"]
+    with app.app_context():
+        made_by = {e.text: e.created_by.username for e in db.session.scalars(select(DutyEntry))}
+        assert made_by == {"交班前：一切正常": "guard1", "接班后：3号门有人逗留": "guard2"}
+        (handed,) = db.session.scalars(select(HandOver).where(HandOver.by_pin))
+        assert handed.user_id == guard2 and handed.from_user_id == guard1
+        assert db.session.execute(select(flag.c.reason)).scalars().all() == ["offline_hand_over"]
+    office = app.test_client()
+    AuthActions(office).login("office1")
+    assert "离线时以密码交接设备" in office.get("/sync/problems").get_data(as_text=True)
+
+
+def test_a_change_in_the_name_of_someone_who_never_held_the_device_is_refused(app):
+    guard2 = add_guard(app)
+    tablet = Tablet(app, "guard1")
+    reply = tablet.push(entry(1, "冒名", guard2), entry(2, "本人"))
+    assert [(r["status"], r.get("reason")) for r in reply.get_json()["results"]] == [
+        ("rejected", "not_a_holder"),
+        ("applied", None),
+    ]
+
+
+def test_only_a_colleague_with_a_pin_may_take_the_device_over(app):
+    no_pin = add_guard(app, "guard3", pin=None)
+    floor = user_id(app, "floor1")
+    tablet = Tablet(app, "guard1")
+    results = tablet.push(take_over(1, no_pin), take_over(2, floor)).get_json()["results"]
+    assert [r.get("reason") for r in results] == ["not_a_colleague", "not_a_colleague"]
+
+
+def test_the_changes_of_who_signed_out_still_sync_after_the_next_sign_in(app):
+    guard2 = add_guard(app)
+    guard1 = user_id(app, "guard1")
+    tablet = Tablet(app, "guard1")
+    tablet.auth.logout()
+    tablet.auth.login(
+        "guard2", "guard2-password", device_id=tablet.device_id, device_secret=tablet.device_secret
+    )
+    reply = tablet.push(entry(1, "上一班的记录", guard1), entry(2, "这一班的记录", guard2))
+    assert [r["status"] for r in reply.get_json()["results"]] == ["applied", "applied"]
+    with app.app_context():
+        made_by = {e.text: e.created_by_id for e in db.session.scalars(select(DutyEntry))}
+    assert made_by == {"上一班的记录": guard1, "这一班的记录": guard2}
+    assert "flags" not in reply.get_json()["results"][1]
+
+
+def test_a_disabled_holder_can_no_longer_act_on_the_device(app):
+    guard2 = add_guard(app)
+    tablet = Tablet(app, "guard1")
+    tablet.push(take_over(1, guard2))
+    with app.app_context():
+        db.session.get(User, guard2).active = False
+        db.session.commit()
+    (result,) = tablet.push(entry(2, "停用之后", guard2)).get_json()["results"]
+    assert result["reason"] == "not_a_holder"
