@@ -37,7 +37,8 @@ class Mutation:
     """A change devices may send, and how a person names it in the device's queue.
 
     ``summary`` names the argument that tells one such change from another in the queue
-    (the text of a log entry, say).
+    (the text of a log entry, say). ``from_form`` is False for a change the device's own
+    code makes (a hand-over), which no person fills in and no form checks.
     """
 
     name: str
@@ -46,6 +47,7 @@ class Mutation:
     apply: Callable
     label: LazyString
     summary: str | None = None
+    from_form: bool = True
 
 
 @dataclass(frozen=True)

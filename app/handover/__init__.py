@@ -32,6 +32,7 @@ PART = HandOverPart(
             TABLET_ROLES,
             take_over,
             label=_l("Hand-over"),
+            from_form=False,
         )
     ],
     reason_labels={

@@ -9,6 +9,7 @@ const channel = new BroadcastChannel("kefu-sync");
 
 let leader = false;
 let running = false;
+let again = false;
 let failures = 0;
 let timer;
 
@@ -163,8 +164,14 @@ function announce() {
 
 async function runAsLeader() {
   clearTimeout(timer);
-  if (running) return;
+  if (running) {
+    // A change saved while this sync was past the push: it goes right after, not at the
+    // next tick.
+    again = true;
+    return;
+  }
   running = true;
+  again = false;
   let retryIn = EVERY_MS;
   try {
     if (!navigator.onLine) return;
@@ -181,7 +188,8 @@ async function runAsLeader() {
     running = false;
     announce();
     const waiting = (await status()).waiting;
-    if (waiting || failures) timer = setTimeout(runAsLeader, retryIn);
+    if (again && !failures) timer = setTimeout(runAsLeader, 0);
+    else if (waiting || failures) timer = setTimeout(runAsLeader, retryIn);
   }
 }
 
