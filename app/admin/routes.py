@@ -213,7 +213,9 @@ def devices():
         "admin/devices.html",
         "content",
         devices=listed,
-        last_syncs=_last_syncs(_visible_devices_query().with_only_columns(Device.id)),
+        last_syncs=_last_syncs(
+            _visible_devices_query().with_only_columns(Device.id).order_by(None)
+        ),
     )
 
 
