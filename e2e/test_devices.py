@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Device
-from e2e.support import DESKTOP, TABLET_LANDSCAPE, TABLET_PORTRAIT, sign_in
+from e2e.support import (
+    DESKTOP,
+    PACK_CACHED,
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    WORKER_READY,
+    sign_in,
+)
 
 MIN_TOUCH_PX = 44
 
@@ -18,8 +25,17 @@ def device_id_of(page: Page) -> uuid.UUID:
 
 
 def sign_out(page: Page) -> None:
+    """Sign out once the tablet has cached its offline pages.
+
+    A page fetch still under way when the sign-out answers brings the old session cookie
+    back with its own answer, signing the browser in again; waiting keeps this test to
+    what it proves: the browser keeps its device.
+    """
+    page.evaluate(WORKER_READY)
+    page.evaluate(PACK_CACHED, page.evaluate("JSON.parse(document.body.dataset.offlinePages)"))
     with page.expect_navigation():
         page.locator("form[data-logout] button").click()
+    expect(page.get_by_label("用户名")).to_be_visible()
 
 
 def device_row(page: Page, device_id: uuid.UUID):
