@@ -215,6 +215,10 @@ class HandOver(db.Model):
     device: Mapped[Device] = relationship()
 
 
+DEVICE_NAME_MAX = 60
+REVOKED_REASON_MAX = 200
+
+
 class Device(db.Model):
     """One browser install on a tablet or desktop, enrolled when a user signs in on it."""
 
@@ -222,11 +226,14 @@ class Device(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(db.Uuid, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     property_id: Mapped[int] = mapped_column(ForeignKey("property.id"), index=True)
+    # What the office calls it (1号门岗平板); None until someone names it.
+    name: Mapped[str | None] = mapped_column(String(DEVICE_NAME_MAX))
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    revoked_reason: Mapped[str | None] = mapped_column(String(REVOKED_REASON_MAX))
     # Whether the browser promised to keep this device's data (navigator.storage.persist):
     # without it, a full tablet may clear a waiting outbox. None: not reported yet.
     storage_persisted: Mapped[bool | None] = mapped_column()

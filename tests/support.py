@@ -188,6 +188,19 @@ class Tablet:
         )
 
 
+def add_other_property(app) -> int:
+    """Another property, 别的小区, with a floor account of its own, outsider."""
+    with app.app_context():
+        other = Property(code="OTHER", name="别的小区")
+        db.session.add(other)
+        outsider = User(username="outsider", display_name="外人", role=Role.FLOOR_STAFF)
+        outsider.set_password("outsider-pass")
+        outsider.properties = [other]
+        db.session.add(outsider)
+        db.session.commit()
+        return other.id
+
+
 def office_elsewhere(app):
     """A client signed in as the office of another property, 别的小区, made for the test."""
     with app.app_context():

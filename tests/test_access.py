@@ -42,6 +42,7 @@ ROUTE_ROLES = {
     "admin.user_edit": MANAGERS,
     "admin.user_password": MANAGERS,
     "admin.devices": MANAGERS,
+    "admin.device_name": MANAGERS,
     "admin.device_revoke": MANAGERS,
     "duty.write": WRITERS,
     "duty.saved": WRITERS,
@@ -223,9 +224,13 @@ def test_every_state_changing_form_refuses_a_request_without_its_csrf_token(app)
         )
         if method in UNSAFE_METHODS and endpoint not in DEVICE_TOKEN_ROUTES
     ]
-    assert {"syncapi.token", "admin.device_revoke", "admin.user_password", "auth.logout"} <= {
-        endpoint for endpoint, _method, _url in forms
-    }
+    assert {
+        "syncapi.token",
+        "admin.device_revoke",
+        "admin.device_name",
+        "admin.user_password",
+        "auth.logout",
+    } <= {endpoint for endpoint, _method, _url in forms}
     json_please = {"Accept": "application/json"}
     for endpoint, method, url in forms:
         client = app.test_client()

@@ -1,24 +1,10 @@
-"""Accounts and devices: what the admin and the office may do, and bad input."""
-
-import uuid
+"""Accounts: what the admin and the office may do, and bad input."""
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Device, Property, Role, User
-from tests.support import AuthActions, table_contents
-
-
-def add_other_property(app) -> int:
-    with app.app_context():
-        other = Property(code="OTHER", name="别的小区")
-        db.session.add(other)
-        outsider = User(username="outsider", display_name="外人", role=Role.FLOOR_STAFF)
-        outsider.set_password("outsider-pass")
-        outsider.properties = [other]
-        db.session.add(outsider)
-        db.session.commit()
-        return other.id
+from app.models import Property, Role, User
+from tests.support import AuthActions, add_other_property, table_contents
 
 
 def demo_property_id(app) -> int:
@@ -148,28 +134,3 @@ def test_password_reset(app, client, auth):
     other = AuthActions(app.test_client())
     assert other.login("guard1", "kefu-demo").status_code == 401
     assert other.login("guard1", "new-password-1").status_code == 302
-
-
-def test_office_lists_and_revokes_devices_of_its_property(app, client, auth):
-    tablet = uuid.uuid4()
-    floor_client = app.test_client()
-    AuthActions(floor_client).login("floor1", device_id=tablet)
-    assert floor_client.get("/").status_code == 200
-    auth.login("office1")
-    assert str(tablet)[:8] in client.get("/admin/devices").get_data(as_text=True)
-    assert auth.post(f"/admin/devices/{tablet}/revoke").status_code == 302
-    with app.app_context():
-        device = db.session.get(Device, tablet)
-        assert device.revoked and device.revoked_by.username == "office1"
-    assert floor_client.get("/").status_code == 302
-
-
-def test_office_cannot_revoke_devices_of_other_properties(app, client, auth):
-    add_other_property(app)
-    outsider_tablet = uuid.uuid4()
-    AuthActions(app.test_client()).login("outsider", "outsider-pass", device_id=outsider_tablet)
-    auth.login("office1")
-    assert str(outsider_tablet)[:8] not in client.get("/admin/devices").get_data(as_text=True)
-    assert auth.post(f"/admin/devices/{outsider_tablet}/revoke").status_code == 404
-    with app.app_context():
-        assert not db.session.get(Device, outsider_tablet).revoked

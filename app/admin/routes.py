@@ -1,18 +1,37 @@
-"""Adding, changing and disabling accounts; listing and revoking devices."""
+"""Adding, changing and disabling accounts; listing, naming and revoking devices."""
 
+import functools
 import uuid
+from datetime import UTC, datetime
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.access import roles_allowed
 from app.admin import MANAGERS, bp
-from app.admin.schemas import AccountSchema, NewAccountSchema, PasswordSchema
+from app.admin.schemas import (
+    AccountSchema,
+    DeviceNameSchema,
+    NewAccountSchema,
+    PasswordSchema,
+    RevokeSchema,
+)
 from app.extensions import db
 from app.forms import validate_form
-from app.models import Device, Property, Role, User, user_property, utcnow
+from app.models import (
+    DEVICE_NAME_MAX,
+    REVOKED_REASON_MAX,
+    Device,
+    Property,
+    Role,
+    User,
+    user_property,
+    utcnow,
+)
 from app.rendering import render_page
+from sync.tables import client as sync_client
 
 
 def _managed_property_ids() -> set[int] | None:
@@ -153,23 +172,94 @@ def _visible_devices_query():
     return query
 
 
-@bp.route("/devices")
-@roles_allowed(*MANAGERS)
-def devices():
-    return render_page(
-        "admin/devices.html", "content", devices=list(db.session.scalars(_visible_devices_query()))
-    )
-
-
-@bp.route("/devices/<uuid:device_id>/revoke", methods=["POST"])
-@roles_allowed(*MANAGERS)
-def device_revoke(device_id: uuid.UUID):
+def _visible_device_or_404(device_id: uuid.UUID) -> Device:
     device = db.session.scalar(_visible_devices_query().where(Device.id == device_id))
     if device is None:
         abort(404)
-    if not device.revoked:
-        device.revoked_at = utcnow()
-        device.revoked_by = g.user
-        db.session.commit()
+    return device
+
+
+def _last_syncs(device_ids) -> dict[uuid.UUID, datetime]:
+    """When each of these devices last pushed or pulled, in one query over their outboxes.
+
+    A device that never synced has no entry. ``device_ids`` may be a subquery.
+    """
+    rows = db.session.execute(
+        select(
+            sync_client.c.device_id,
+            func.max(sync_client.c.last_push_at),
+            func.max(sync_client.c.last_pull_at),
+        )
+        .where(sync_client.c.device_id.in_(device_ids))
+        .group_by(sync_client.c.device_id)
+    )
+    latest = {}
+    for device_id, pushed, pulled in rows:
+        moments = [moment for moment in (pushed, pulled) if moment is not None]
+        if moments:
+            # The engine keeps naive UTC; the app shows aware times.
+            latest[device_id] = max(moments).replace(tzinfo=UTC)
+    return latest
+
+
+@bp.route("/devices")
+@roles_allowed(*MANAGERS)
+def devices():
+    query = _visible_devices_query().options(
+        selectinload(Device.user), selectinload(Device.property), selectinload(Device.revoked_by)
+    )
+    listed = list(db.session.scalars(query))
+    return render_page(
+        "admin/devices.html",
+        "content",
+        devices=listed,
+        last_syncs=_last_syncs(
+            _visible_devices_query().with_only_columns(Device.id).order_by(None)
+        ),
+    )
+
+
+@bp.route("/devices/<uuid:device_id>/name", methods=["GET", "POST"])
+@roles_allowed(*MANAGERS)
+def device_name(device_id: uuid.UUID):
+    device = _visible_device_or_404(device_id)
+    page = functools.partial(
+        render_page, "admin/device_name.html", "panel", device=device, name_max=DEVICE_NAME_MAX
+    )
+    if request.method == "GET":
+        return page(form={}, errors={})
+    data, errors = validate_form(DeviceNameSchema())
+    if errors:
+        return page(status=422, form=request.form, errors=errors)
+    device.name = data["name"]
+    db.session.commit()
+    flash(_("Device name saved."), "info")
+    return redirect(url_for("admin.devices"))
+
+
+@bp.route("/devices/<uuid:device_id>/revoke", methods=["GET", "POST"])
+@roles_allowed(*MANAGERS)
+def device_revoke(device_id: uuid.UUID):
+    device = _visible_device_or_404(device_id)
+    if device.revoked:
+        flash(_("This device was already revoked."), "info")
+        return redirect(url_for("admin.devices"))
+    page = functools.partial(
+        render_page,
+        "admin/device_revoke.html",
+        "panel",
+        device=device,
+        last_sync=_last_syncs([device.id]).get(device.id),
+        reason_max=REVOKED_REASON_MAX,
+    )
+    if request.method == "GET":
+        return page(form={}, errors={})
+    data, errors = validate_form(RevokeSchema())
+    if errors:
+        return page(status=422, form=request.form, errors=errors)
+    device.revoked_at = utcnow()
+    device.revoked_by = g.user
+    device.revoked_reason = data["reason"]
+    db.session.commit()
     flash(_("Device revoked: it is signed out and cannot sign in again."), "info")
     return redirect(url_for("admin.devices"))

@@ -1,10 +1,10 @@
-"""What the account forms accept; the acting user decides which roles and properties."""
+"""What the account and device forms accept; the acting user decides which roles and properties."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from app.models import Role
+from app.models import DEVICE_NAME_MAX, REVOKED_REASON_MAX, Role
 
 USERNAME = validate.Regexp(
     r"^[A-Za-z0-9_.-]{3,64}$",
@@ -55,3 +55,46 @@ class NewAccountSchema(AccountSchema):
     username = fields.String(required=True, validate=USERNAME)
     password = fields.String(required=True, validate=PASSWORD)
     active = fields.Boolean(load_default=True)
+
+
+def _trimmed(data: dict, name: str) -> dict:
+    """The form with ``name`` stripped of surrounding blanks, dropped if nothing is left."""
+    value = data.get(name)
+    if not isinstance(value, str):
+        return data
+    trimmed = {key: item for key, item in data.items() if key != name}
+    if value.strip():
+        trimmed[name] = value.strip()
+    return trimmed
+
+
+class DeviceNameSchema(Schema):
+    """The name people know a device by (1号门岗平板); left blank, the device has none."""
+
+    name = fields.String(
+        load_default=None,
+        validate=validate.Length(
+            max=DEVICE_NAME_MAX, error=_l("At most %(max)d characters.", max=DEVICE_NAME_MAX)
+        ),
+    )
+
+    @pre_load
+    def blanks_trimmed(self, data, **kwargs):
+        return _trimmed(data, "name")
+
+
+class RevokeSchema(Schema):
+    """Why a device is revoked, kept beside the revocation for whoever reads the list later."""
+
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=1,
+            max=REVOKED_REASON_MAX,
+            error=_l("1 to %(max)d characters.", max=REVOKED_REASON_MAX),
+        ),
+    )
+
+    @pre_load
+    def blanks_trimmed(self, data, **kwargs):
+        return _trimmed(data, "reason")
