@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Flask,
@@ -85,6 +85,23 @@ def sign_in(user: User, device: Device | None) -> None:
     session["property_id"] = device.property_id if device else _default_property_id(user)
     if device is not None:
         session["device_id"] = str(device.id)
+        session["signed_in_at"] = utcnow().isoformat()
+
+
+def end_device_session(device: Device | None) -> None:
+    """Sign out on the server, and make every session signed in on the device before now
+    void: a cookie replayed by a request that was already on its way signs nobody in."""
+    if device is not None:
+        device.signed_out_at = utcnow()
+        db.session.commit()
+    sign_out()
+
+
+def _ended_by_sign_out(device: Device) -> bool:
+    if device.signed_out_at is None:
+        return False
+    signed_in_at = session.get("signed_in_at")
+    return signed_in_at is None or datetime.fromisoformat(signed_in_at) <= device.signed_out_at
 
 
 def sign_out() -> None:
@@ -116,6 +133,9 @@ def _load_signed_in_user() -> None:
         if device is None or device.revoked:
             sign_out()
             flash(_("This device has been revoked. Please contact the service centre."), "error")
+            return
+        if _ended_by_sign_out(device):
+            sign_out()
             return
         now = utcnow()
         if now - device.last_seen_at > LAST_SEEN_RESOLUTION:

@@ -234,6 +234,9 @@ class Device(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     revoked_reason: Mapped[str | None] = mapped_column(String(REVOKED_REASON_MAX))
+    # A session signed in on this device before this moment has ended, even if a reply
+    # that left before the sign-out hands the browser its cookie again.
+    signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Whether the browser promised to keep this device's data (navigator.storage.persist):
     # without it, a full tablet may clear a waiting outbox. None: not reported yet.
     storage_persisted: Mapped[bool | None] = mapped_column()

@@ -120,6 +120,20 @@ def test_sign_out_ends_the_session(client, auth):
     assert client.get("/").status_code == 302
 
 
+def test_a_cookie_replayed_after_sign_out_signs_nobody_in(app, client, auth):
+    """A reply that left before the sign-out (the worker caching pages, say) hands the
+    browser its old cookie again: the server has ended that session all the same."""
+    auth.login(device_id=uuid.uuid4(), device_secret="a" * 64)
+    assert client.get("/").status_code == 200
+    old_cookie = client.get_cookie("session").value
+    assert auth.logout().status_code == 302
+    client.set_cookie("session", old_cookie)
+    assert client.get("/").status_code == 302
+    # Signing in again on the device starts a session that counts.
+    auth.login(device_id=uuid.uuid4(), device_secret="b" * 64)
+    assert client.get("/").status_code == 200
+
+
 def test_chinese_is_the_default_even_for_an_english_browser(client):
     page = client.get("/auth/login", headers={"Accept-Language": "en-US,en"})
     assert '<html lang="zh-CN">' in page.get_data(as_text=True)

@@ -8,7 +8,14 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from app.access import ALL_ROLES, hash_token, public, roles_allowed, sign_in, sign_out
+from app.access import (
+    ALL_ROLES,
+    end_device_session,
+    hash_token,
+    public,
+    roles_allowed,
+    sign_in,
+)
 from app.auth import bp
 from app.auth.schemas import LanguageSchema, SignInSchema
 from app.errors import handle_csrf_error
@@ -125,7 +132,7 @@ def expired_form(error):
 @bp.route("/logout", methods=["POST"])
 @roles_allowed(*ALL_ROLES)
 def logout():
-    sign_out()
+    end_device_session(g.device)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
