@@ -42,7 +42,7 @@ def test_a_gate_tablet_is_handed_over_by_pin_while_offline(tablet, new_page, liv
     page = tablet("guard1")
     page.goto("/duty/")
     # The tablet learns its colleagues' PINs when it syncs.
-    expect(page.locator("#sync-chip")).to_contain_text("全部已同步")
+    expect(page.locator("#sync-chip")).to_contain_text("上次同步")
 
     page.context.set_offline(True)
     write_entry(page, "交班前：东门一切正常")
