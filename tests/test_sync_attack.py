@@ -74,7 +74,8 @@ def test_a_poisoned_value_is_refused_alone_and_the_queue_moves_on(app, poison):
         texts = sorted(db.session.scalars(select(DutyEntry.text)))
         assert texts == ["之前", "之后"]
         assert db.session.scalar(select(func.count()).select_from(rejection)) == 1
-    assert "duty.create_entry@1" in problems_page(app)
+    # Named as people know it, with the engine's name beside it.
+    assert "值班日志 <code>duty.create_entry@1</code>" in problems_page(app)
 
 
 MALFORMED = {

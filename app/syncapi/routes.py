@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.access import ALL_ROLES, device_api, hash_token, roles_allowed
 from app.extensions import db
-from app.jobs import reason_labels
+from app.jobs import current_jobs, reason_labels
 from app.models import User
 from app.rendering import render_page
 from app.syncapi import REVIEWERS, bp, current_registry, server_now
@@ -156,4 +156,5 @@ def problems():
         missing=missing,
         users=users,
         reason_labels=reason_labels(),
+        mutation_labels={m.name: m.label for job in current_jobs() for m in job.mutations},
     )
