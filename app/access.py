@@ -25,11 +25,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import csrf, db
-from app.models import Device, Role, User, user_property, utcnow
+from app.models import Device, Role, User, utcnow, works_at
 
 ALL_ROLES = frozenset(Role)
 PUBLIC = "public"
@@ -185,15 +185,7 @@ def _device_error(status: int, error: str, message: str):
 # Every sync request needs the device, its user, its property and whether the user still
 # works there: one query, built once.
 _DEVICE_BY_TOKEN = (
-    select(
-        Device,
-        exists()
-        .where(
-            (user_property.c.user_id == Device.user_id)
-            & (user_property.c.property_id == Device.property_id)
-        )
-        .label("member"),
-    )
+    select(Device, works_at(Device.user_id, Device.property_id).label("member"))
     .where(Device.token_hash == bindparam("token_hash"))
     .options(joinedload(Device.user), joinedload(Device.property))
 )

@@ -10,7 +10,18 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, ForeignKey, Select, String, Table, TypeDecorator, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Exists,
+    ForeignKey,
+    Select,
+    String,
+    Table,
+    TypeDecorator,
+    exists,
+    select,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -150,6 +161,13 @@ user_property = Table(
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("property_id", ForeignKey("property.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+def works_at(user_id, property_id) -> Exists:
+    """A condition: the user works at the property (each a column or a value)."""
+    return exists().where(
+        (user_property.c.user_id == user_id) & (user_property.c.property_id == property_id)
+    )
 
 
 class User(db.Model):

@@ -89,6 +89,8 @@ rejection = Table(
     Column("received_at", DateTime, nullable=False),
     Column("reason", String(40), nullable=False),
     Column("detail", Text, nullable=False),
+    # A push that refuses counts the device's refusals of the last hour (engine.py).
+    Index("ix_sync_rejection_device_recent", "device_id", "received_at"),
 )
 
 # Things the office should look at: id conflicts, concurrent edits, clocks far off,

@@ -234,3 +234,16 @@ def png(width: int, height: int) -> bytes:
 
 
 PNG = png(2, 2)
+
+
+def duty_entry(mutation_id: int, acting_user_id: int | None = None, **args) -> dict:
+    """A duty-log entry as a tablet sends it; ``args`` replace the usual ones."""
+    mutation = {
+        "id": mutation_id,
+        "name": "duty.create_entry@1",
+        "args": {"id": str(uuid.uuid4()), "category": "facility", "text": "大堂灯不亮", **args},
+        "device_time": datetime.now(UTC).isoformat(),
+    }
+    if acting_user_id is not None:
+        mutation["acting_user_id"] = acting_user_id
+    return mutation

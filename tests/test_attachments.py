@@ -1,30 +1,15 @@
 """One route serves every job's photos: to whom, and how."""
 
 import uuid
-from datetime import UTC, datetime
 
-from tests.support import JPEG, AuthActions, Tablet, office_elsewhere
-
-
-def entry_with_photo(photo_id) -> dict:
-    return {
-        "id": 1,
-        "name": "duty.create_entry@1",
-        "args": {
-            "id": str(uuid.uuid4()),
-            "category": "facility",
-            "text": "大堂灯不亮",
-            "photo_ids": [str(photo_id)],
-        },
-        "device_time": datetime.now(UTC).isoformat(),
-    }
+from tests.support import JPEG, AuthActions, Tablet, duty_entry, office_elsewhere
 
 
 def a_photo_in_the_duty_log(app) -> uuid.UUID:
     tablet = Tablet(app, "floor1")
     photo_id = uuid.uuid4()
     assert tablet.upload(photo_id, JPEG).status_code == 201
-    tablet.push(entry_with_photo(photo_id))
+    tablet.push(duty_entry(1, photo_ids=[str(photo_id)]))
     return photo_id
 
 

@@ -3,7 +3,6 @@
 import csv
 import io
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -11,21 +10,15 @@ from app.demo import add_job_demos
 from app.duty.models import DutyEntry
 from app.extensions import db
 from app.models import Property
-from tests.support import Tablet, office_elsewhere
-
-
-def entry(mutation_id, category, text) -> dict:
-    return {
-        "id": mutation_id,
-        "name": "duty.create_entry@1",
-        "args": {"id": str(uuid.uuid4()), "category": category, "text": text},
-        "device_time": datetime.now(UTC).isoformat(),
-    }
+from tests.support import Tablet, duty_entry, office_elsewhere
 
 
 def two_entries(app) -> None:
     tablet = Tablet(app, "floor1")
-    tablet.push(entry(1, "facility", "电梯异响"), entry(2, "hygiene", "地面积水"))
+    tablet.push(
+        duty_entry(1, category="facility", text="电梯异响"),
+        duty_entry(2, category="hygiene", text="地面积水"),
+    )
 
 
 def test_a_filter_narrows_the_list_and_htmx_gets_only_the_rows(app, client, auth):

@@ -1,23 +1,13 @@
 """The duty log's mutation, pages and photos, through the real endpoints."""
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from app.duty.models import DutyEntry
 from app.extensions import db
 from app.models import Area, AreaKind, Building, Floor, Property
-from tests.support import Tablet
-
-
-def entry(tablet, mutation_id, **args):
-    return {
-        "id": mutation_id,
-        "name": "duty.create_entry@1",
-        "args": {"id": str(uuid.uuid4()), "category": "facility", "text": "大堂灯不亮", **args},
-        "device_time": datetime.now(UTC).isoformat(),
-    }
+from tests.support import Tablet, duty_entry
 
 
 def an_area(app, property_code="DEMO") -> int:
@@ -44,9 +34,9 @@ def other_property_area(app) -> int:
 
 def test_floor_staff_and_guards_write_entries_that_the_office_reads(app, client, auth):
     floor, guard = Tablet(app, "floor1"), Tablet(app, "guard1")
-    reply = floor.push(entry(floor, 1, area_id=an_area(app), text="电梯异响"))
+    reply = floor.push(duty_entry(1, area_id=an_area(app), text="电梯异响"))
     assert reply.get_json()["results"][0]["status"] == "applied"
-    assert guard.push(entry(guard, 1, category="safety", text="消防通道堵塞")).status_code == 200
+    assert guard.push(duty_entry(1, category="safety", text="消防通道堵塞")).status_code == 200
     auth.login("office1")
     page = client.get("/duty/review").get_data(as_text=True)
     assert "电梯异响" in page and "消防通道堵塞" in page
@@ -56,7 +46,7 @@ def test_floor_staff_and_guards_write_entries_that_the_office_reads(app, client,
 def test_an_entry_for_an_area_of_another_property_is_refused(app):
     tablet = Tablet(app, "floor1")
     reply = tablet.push(
-        entry(tablet, 1, area_id=other_property_area(app)), entry(tablet, 2, text="后面的")
+        duty_entry(1, area_id=other_property_area(app)), duty_entry(2, text="后面的")
     )
     results = reply.get_json()["results"]
     assert [r["status"] for r in results] == ["rejected", "applied"]
@@ -69,23 +59,23 @@ def test_bad_entries_are_refused_with_reasons(app):
     tablet = Tablet(app, "floor1")
     photos = [str(uuid.uuid4()) for _ in range(5)]
     reply = tablet.push(
-        entry(tablet, 1, text=""),
-        entry(tablet, 2, category="gossip"),
-        entry(tablet, 3, photo_ids=photos),
+        duty_entry(1, text=""),
+        duty_entry(2, category="gossip"),
+        duty_entry(3, photo_ids=photos),
     )
     assert [r["reason"] for r in reply.get_json()["results"]] == ["invalid"] * 3
 
 
 def test_the_office_cannot_write_entries(app):
     tablet = Tablet(app, "office1")
-    reply = tablet.push(entry(tablet, 1))
+    reply = tablet.push(duty_entry(1))
     assert reply.get_json()["results"][0]["reason"] == "forbidden"
 
 
 def test_the_device_holds_its_users_own_entries(app):
     floor, guard = Tablet(app, "floor1"), Tablet(app, "guard1")
-    floor.push(entry(floor, 1, text="我的"))
-    guard.push(entry(guard, 1, text="他的"))
+    floor.push(duty_entry(1, text="我的"))
+    guard.push(duty_entry(1, text="他的"))
     changes = floor.pull().get_json()["changes"]
     texts = [c["data"]["text"] for c in changes if c["kind"] == "duty_entry"]
     assert texts == ["我的"]

@@ -1,6 +1,5 @@
 """Who holds a shared tablet: PINs, hand-overs, and changes made in each holder's name."""
 
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -9,21 +8,9 @@ from app.duty.models import DutyEntry
 from app.extensions import db
 from app.models import HandOver, Property, Role, User
 from sync.tables import flag
-from tests.support import AuthActions, Tablet
+from tests.support import AuthActions, Tablet, duty_entry
 
 PIN = "246810"
-
-
-def entry(mutation_id: int, text: str, acting_user_id=None) -> dict:
-    mutation = {
-        "id": mutation_id,
-        "name": "duty.create_entry@1",
-        "args": {"id": str(uuid.uuid4()), "category": "safety", "text": text},
-        "device_time": datetime.now(UTC).isoformat(),
-    }
-    if acting_user_id is not None:
-        mutation["acting_user_id"] = acting_user_id
-    return mutation
 
 
 def take_over(mutation_id: int, user_id: int, from_user_id=None) -> dict:
@@ -90,9 +77,9 @@ def test_an_offline_hand_over_lets_both_holders_entries_arrive_under_their_names
     guard1 = user_id(app, "guard1")
     tablet = Tablet(app, "guard1")
     reply = tablet.push(
-        entry(1, "交班前：一切正常", guard1),
+        duty_entry(1, acting_user_id=guard1, text="交班前：一切正常"),
         take_over(2, guard2, guard1),
-        entry(3, "接班后：3号门有人逗留", guard2),
+        duty_entry(3, acting_user_id=guard2, text="接班后：3号门有人逗留"),
     )
     results = reply.get_json()["results"]
     assert [r["status"] for r in results] == ["applied"] * 3
@@ -111,7 +98,9 @@ def test_an_offline_hand_over_lets_both_holders_entries_arrive_under_their_names
 def test_a_change_in_the_name_of_someone_who_never_held_the_device_is_refused(app):
     guard2 = add_guard(app)
     tablet = Tablet(app, "guard1")
-    reply = tablet.push(entry(1, "冒名", guard2), entry(2, "本人"))
+    reply = tablet.push(
+        duty_entry(1, acting_user_id=guard2, text="冒名"), duty_entry(2, text="本人")
+    )
     assert [(r["status"], r.get("reason")) for r in reply.get_json()["results"]] == [
         ("rejected", "not_a_holder"),
         ("applied", None),
@@ -134,7 +123,10 @@ def test_the_changes_of_who_signed_out_still_sync_after_the_next_sign_in(app):
     tablet.auth.login(
         "guard2", "guard2-password", device_id=tablet.device_id, device_secret=tablet.device_secret
     )
-    reply = tablet.push(entry(1, "上一班的记录", guard1), entry(2, "这一班的记录", guard2))
+    reply = tablet.push(
+        duty_entry(1, acting_user_id=guard1, text="上一班的记录"),
+        duty_entry(2, acting_user_id=guard2, text="这一班的记录"),
+    )
     assert [r["status"] for r in reply.get_json()["results"]] == ["applied", "applied"]
     with app.app_context():
         made_by = {e.text: e.created_by_id for e in db.session.scalars(select(DutyEntry))}
@@ -149,5 +141,7 @@ def test_a_disabled_holder_can_no_longer_act_on_the_device(app):
     with app.app_context():
         db.session.get(User, guard2).active = False
         db.session.commit()
-    (result,) = tablet.push(entry(2, "停用之后", guard2)).get_json()["results"]
+    (result,) = tablet.push(duty_entry(2, acting_user_id=guard2, text="停用之后")).get_json()[
+        "results"
+    ]
     assert result["reason"] == "not_a_holder"

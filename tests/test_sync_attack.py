@@ -12,16 +12,7 @@ from app.duty.models import DutyEntry
 from app.extensions import db
 from app.models import Area, AreaKind, Building, Device, Floor, Property, Role, User
 from sync.tables import attachment, flag, rejection
-from tests.support import PNG, AuthActions, Tablet, office_elsewhere
-
-
-def entry(mutation_id: int, **args) -> dict:
-    return {
-        "id": mutation_id,
-        "name": "duty.create_entry@1",
-        "args": {"id": str(uuid.uuid4()), "category": "facility", "text": "大堂灯不亮", **args},
-        "device_time": datetime.now(UTC).isoformat(),
-    }
+from tests.support import PNG, AuthActions, Tablet, duty_entry, office_elsewhere
 
 
 def raw_push(tablet: Tablet, mutations_json: str):
@@ -56,7 +47,7 @@ POISONS = {
 @pytest.mark.parametrize("poison", list(POISONS), ids=list(POISONS))
 def test_a_poisoned_value_is_refused_alone_and_the_queue_moves_on(app, poison):
     tablet = Tablet(app, "floor1")
-    good_before, good_after = entry(1, text="之前"), entry(3, text="之后")
+    good_before, good_after = duty_entry(1, text="之前"), duty_entry(3, text="之后")
     # Spliced in as raw JSON, last so that it wins over the valid value of its key.
     poisoned_json = (
         f'{{"id": 2, "name": "duty.create_entry@1", "device_time": "{good_after["device_time"]}",'
@@ -91,8 +82,8 @@ MALFORMED = {
 @pytest.mark.parametrize("case", list(MALFORMED), ids=list(MALFORMED))
 def test_a_mutation_with_malformed_fields_is_refused_alone(app, case):
     tablet = Tablet(app, "floor1")
-    broken = {**entry(2), **MALFORMED[case]}
-    reply = tablet.push(entry(1), broken, entry(3))
+    broken = {**duty_entry(2), **MALFORMED[case]}
+    reply = tablet.push(duty_entry(1), broken, duty_entry(3))
     assert reply.status_code == 200, reply.get_data(as_text=True)
     body = reply.get_json()
     assert body["last_mutation_id"] == 3
@@ -107,10 +98,10 @@ def test_a_mutation_with_malformed_fields_is_refused_alone(app, case):
 def test_only_an_unreadable_id_refuses_the_whole_push(app):
     tablet = Tablet(app, "floor1")
     for bad_id in ("1", 0, -1, 1.5, None, 2**70):
-        reply = tablet.push(entry(1), {**entry(2), "id": bad_id})
+        reply = tablet.push(duty_entry(1), {**duty_entry(2), "id": bad_id})
         assert reply.status_code == 400, bad_id
         assert reply.get_json()["error"] == "invalid_request"
-    assert tablet.push(entry(1)).get_json()["last_mutation_id"] == 1
+    assert tablet.push(duty_entry(1)).get_json()["last_mutation_id"] == 1
 
 
 @pytest.mark.parametrize("path", ["/sync/push", "/sync/pull"])
@@ -126,9 +117,9 @@ def test_json_nested_beyond_the_parser_is_invalid_json(app, path):
 
 def test_the_devices_offset_is_kept_with_its_time(app):
     tablet = Tablet(app, "floor1")
-    sent = entry(1, text="北京时间")
+    sent = duty_entry(1, text="北京时间")
     sent["device_time"] = "2026-12-01T14:05:09.120000+08:00"
-    refused = entry(2, text="")
+    refused = duty_entry(2, text="")
     refused["device_time"] = "2026-12-01T14:06:00+05:30"
     tablet.push(sent, refused)
     (change,) = [c for c in tablet.pull().get_json()["changes"] if c["kind"] == "duty_entry"]
@@ -141,7 +132,7 @@ def test_the_devices_offset_is_kept_with_its_time(app):
 
 def test_a_huge_refused_change_is_kept_in_part(app):
     tablet = Tablet(app, "floor1")
-    reply = tablet.push(entry(1, text="长" * 1_000_000))
+    reply = tablet.push(duty_entry(1, text="长" * 1_000_000))
     assert reply.get_json()["results"][0]["status"] == "rejected"
     with app.app_context():
         kept = db.session.execute(select(rejection.c.args)).scalar()
@@ -153,7 +144,7 @@ def test_a_huge_refused_change_is_kept_in_part(app):
 def test_a_device_keeps_at_most_so_many_refusals_an_hour(app):
     tablet = Tablet(app, "floor1")
     for start in (1, 201):
-        reply = tablet.push(*(entry(n, text="") for n in range(start, start + 200)))
+        reply = tablet.push(*(duty_entry(n, text="") for n in range(start, start + 200)))
         assert reply.get_json()["last_mutation_id"] == start + 199
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(rejection)) == 200
@@ -184,10 +175,10 @@ def other_tablet(app) -> Tablet:
 def test_a_record_id_of_another_property_is_refused_without_a_word_of_it(app):
     second_property_with_floor_staff(app)
     ours = Tablet(app, "floor1")
-    secret = entry(1, text="一号楼的秘密")
+    secret = duty_entry(1, text="一号楼的秘密")
     ours.push(secret)
     theirs = other_tablet(app)
-    reply = theirs.push(entry(1, id=secret["args"]["id"], text="冒用编号"))
+    reply = theirs.push(duty_entry(1, id=secret["args"]["id"], text="冒用编号"))
     (result,) = reply.get_json()["results"]
     assert result["status"] == "rejected" and result["reason"] == "id_taken"
     assert "秘密" not in reply.get_data(as_text=True)
@@ -204,11 +195,11 @@ def test_nothing_of_one_property_reaches_the_other(app):
     ours, theirs = Tablet(app, "floor1"), other_tablet(app)
     photo_id = uuid.uuid4()
     assert ours.upload(photo_id, PNG, content_type="image/png").status_code == 201
-    ours.push(entry(1, text="一号楼记录", photo_ids=[str(photo_id)]))
+    ours.push(duty_entry(1, text="一号楼记录", photo_ids=[str(photo_id)]))
     pulled = json.dumps(theirs.pull().get_json(), ensure_ascii=False)
     assert "一号楼记录" not in pulled and "大堂" not in pulled.replace("别处大堂", "")
     # Their device names our photo in its own entry: still not theirs to see.
-    theirs.push(entry(1, text="借用照片", photo_ids=[str(photo_id)]))
+    theirs.push(duty_entry(1, text="借用照片", photo_ids=[str(photo_id)]))
     assert office_elsewhere(app).get(f"/attachments/{photo_id}").status_code == 404
 
 
@@ -217,7 +208,7 @@ def test_bytes_after_a_pictures_end_are_never_served(app):
     photo_id = uuid.uuid4()
     smuggled = PNG + b"<html><script>alert(1)</script></html>"
     assert tablet.upload(photo_id, smuggled, content_type="image/png").status_code == 201
-    tablet.push(entry(1, photo_ids=[str(photo_id)]))
+    tablet.push(duty_entry(1, photo_ids=[str(photo_id)]))
     office = app.test_client()
     AuthActions(office).login("office1")
     served = office.get(f"/attachments/{photo_id}")
@@ -261,7 +252,7 @@ def test_taken_off_the_property_the_tablet_is_cut_off_at_its_next_request(app):
     with app.app_context():
         other_id = db.session.scalar(select(Property.id).where(Property.code == "OTHER"))
     edit_user(app, "floor1", property_ids=[str(other_id)])
-    for reply in (tablet.push(entry(1)), tablet.pull()):
+    for reply in (tablet.push(duty_entry(1)), tablet.pull()):
         assert reply.status_code == 401
         assert reply.get_json()["error"] == "not_a_member"
     # Signed in on its pages, the tablet follows its user to the property they have left.
@@ -296,7 +287,7 @@ def test_a_revoked_device_or_disabled_account_is_cut_off_at_its_next_request(app
             device.user.active = False
         db.session.commit()
     expected = {"revoked": "device_revoked", "disabled": "account_disabled"}[cut]
-    for reply in (tablet.push(entry(1)), tablet.pull()):
+    for reply in (tablet.push(duty_entry(1)), tablet.pull()):
         assert reply.status_code == 401
         assert reply.get_json()["error"] == expected
 

@@ -21,34 +21,37 @@ PAGE_SIZE = 200
 DESK_ROLES = (Role.OFFICE, Role.SUPERVISOR, Role.ADMIN)
 
 
-def _chosen_filters(listing: DeskListing) -> tuple[Select, dict[str, str]]:
-    """The listing's query narrowed by the filters chosen in the URL; unknown values are
-    ignored rather than refused, since they come from links people keep."""
+def _chosen_filters(listing: DeskListing) -> tuple[Select, dict[str, str], dict[str, list]]:
+    """The listing's query narrowed by the filters chosen in the URL, what was chosen, and
+    each filter's choices. Unknown values are ignored rather than refused, since they come
+    from links people keep."""
     query = listing.query(g.property.id)
-    chosen = {}
+    chosen, choices = {}, {}
     for choice in listing.filters:
+        choices[choice.name] = list(choice.choices(g.property.id))
         value = request.args.get(choice.name, "")
-        if value and value in {v for v, _label in choice.choices(g.property.id)}:
+        if value and value in {v for v, _label in choices[choice.name]}:
             query = choice.apply(query, value)
             chosen[choice.name] = value
-    return query, chosen
+    return query, chosen, choices
 
 
-def render_listing(listing: DeskListing, template: str = "desk/listing.html"):
+def render_listing(listing: DeskListing):
     """The page of a listing, or only its rows for an htmx filter change."""
     if g.user.role not in listing.roles:
         abort(403)
-    query, chosen = _chosen_filters(listing)
+    query, chosen, choices = _chosen_filters(listing)
     records = db.session.scalars(query.limit(PAGE_SIZE)).all()
     photos = [column for column in listing.columns if column.photos]
     photo_ids = [p for r in records for column in photos for p in column.value(r) or []]
     block = "rows" if request.headers.get("HX-Target") == "listing-rows" else "content"
     return render_page(
-        template,
+        "desk/listing.html",
         block,
         listing=listing,
         records=records,
         chosen=chosen,
+        choices=choices,
         arrived=arrived(photo_ids),
     )
 
@@ -62,7 +65,7 @@ def listing_csv(name: str):
         abort(404)
     if g.user.role not in listing.roles:
         abort(403)
-    query, _chosen = _chosen_filters(listing)
+    query, _chosen, _choices = _chosen_filters(listing)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

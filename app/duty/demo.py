@@ -18,11 +18,16 @@ DEMO_ENTRIES = [
 
 def add_demo_entries(prop: Property) -> None:
     now = utcnow()
+    tablets: dict[str, Device] = {}
     for minutes_ago, (username, area_name, category, text) in zip(
         (95, 50, 20), DEMO_ENTRIES, strict=True
     ):
         user = db.session.scalar(select(User).where(User.username == username))
-        device = Device(id=uuid.uuid4(), user=user, property=prop, user_agent="demo tablet")
+        if username not in tablets:
+            tablets[username] = Device(
+                id=uuid.uuid4(), user=user, property=prop, user_agent="demo tablet"
+            )
+        device = tablets[username]
         area_id = (
             db.session.scalar(areas_at(prop.id, Area.id).where(Area.name == area_name))
             if area_name

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.duty import READERS
 from app.duty.models import Category, DutyEntry
@@ -34,6 +35,8 @@ LISTING = DeskListing(
         select(DutyEntry)
         .where(DutyEntry.property_id == property_id)
         .order_by(DutyEntry.received_at.desc())
+        # The columns show who and where: loaded with the entries, not a query a row.
+        .options(joinedload(DutyEntry.created_by), joinedload(DutyEntry.area))
     ),
     columns=COLUMNS,
     filters=[

@@ -4,13 +4,12 @@ act on a device (sync/PROTOCOL.md, "Shared devices")."""
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from app.handover.sync import TakeArgs, holder_of, take_over
 from app.jobs import Job, Mutation, NavEntry
 from app.navigation import TABLET_ROLES
 from sync.registry import Registry
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
-
-from app.handover.sync import TakeArgs, holder_of, take_over  # noqa: E402
 
 
 class HandOverPart(Job):

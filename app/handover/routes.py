@@ -2,14 +2,14 @@
 
 from flask import flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
 
 from app.access import device_api, roles_allowed
 from app.extensions import db
 from app.forms import validate_form
 from app.handover import bp
 from app.handover.schemas import PinSchema
-from app.models import User, user_property
+from app.handover.sync import colleagues
+from app.models import User
 from app.navigation import TABLET_ROLES
 from app.rendering import render_page
 
@@ -40,17 +40,9 @@ def pin():
 def pins():
     """Colleagues who may take this tablet over offline: its property's active users of
     its role who set a PIN, with what the tablet needs to check one (never the PIN)."""
-    colleagues = db.session.scalars(
-        select(User)
-        .where(
-            User.active
-            & (User.role == g.user.role)
-            & User.pin_hash.is_not(None)
-            & exists().where(
-                (user_property.c.user_id == User.id)
-                & (user_property.c.property_id == g.device.property_id)
-            )
-        )
+    with_pins = db.session.scalars(
+        colleagues(g.device.property_id, g.user.role)
+        .where(User.pin_hash.is_not(None))
         .order_by(User.display_name)
     )
     return jsonify(
@@ -62,6 +54,6 @@ def pins():
                 "iterations": user.pin_iterations,
                 "hash": user.pin_hash,
             }
-            for user in colleagues
+            for user in with_pins
         ]
     )

@@ -1,26 +1,21 @@
 """Hand-overs on the device: the one a tablet reports, and who may act on a device."""
 
 from marshmallow import Schema, fields
-from sqlalchemy import exists, select
+from sqlalchemy import Select, select
 
-from app.models import HandOver, Role, User, user_property
+from app.models import HandOver, Role, User, works_at
 from sync.handlers import MutationContext
 from sync.registry import Actor
 
 
+def colleagues(property_id: int, role: Role) -> Select:
+    """The active users of a property in one role: who may hold its tablets of that role."""
+    return select(User).where(User.active & (User.role == role) & works_at(User.id, property_id))
+
+
 def colleague(session, actor: Actor, user_id: int) -> User | None:
     """``user_id`` if they are an active user of the actor's property and role."""
-    return session.scalar(
-        select(User).where(
-            (User.id == user_id)
-            & User.active
-            & (User.role == Role(actor.role))
-            & exists().where(
-                (user_property.c.user_id == User.id)
-                & (user_property.c.property_id == actor.property_id)
-            )
-        )
-    )
+    return session.scalar(colleagues(actor.property_id, Role(actor.role)).where(User.id == user_id))
 
 
 def holder_of(session, actor: Actor, user_id: int) -> Actor | None:
@@ -59,7 +54,6 @@ def take_over(context: MutationContext, args: dict) -> None:
             received_at=context.received_at,
         )
     )
-    context.session.flush()
     context.flag(
         "offline_hand_over",
         user_id=taker.id,
