@@ -46,6 +46,10 @@ export function startOffline() {
   navigator.serviceWorker
     .register("/sw.js", { scope: "/" })
     .then(() => navigator.serviceWorker.ready)
-    .then(cacheOfflinePack)
+    .then((registration) => {
+      // Uncontrolled, this page would not open again offline: have the worker take it.
+      if (!navigator.serviceWorker.controller) registration.active?.postMessage({ type: "claim" });
+      return cacheOfflinePack(registration);
+    })
     .catch((error) => console.warn("service worker:", error));
 }

@@ -47,6 +47,11 @@ async function cachePages(urls) {
 
 // The pages of the offline pack, cached while online so they open with the network gone.
 self.addEventListener("message", (event) => {
+  // A page that loaded while this worker was activating can miss its first claim.
+  if (event.data?.type === "claim") {
+    event.waitUntil(self.clients.claim());
+    return;
+  }
   if (event.data?.type !== "cache-pages") return;
   const reply = event.ports[0];
   event.waitUntil(
