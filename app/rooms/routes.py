@@ -85,16 +85,17 @@ def format_day(day: date) -> str:
 def today():
     """Today's bookings of the property with their tasks, the request form and the
     restore check, all filled from the tablet's own copy (static/src/jobs/rooms.js)."""
-    return render_page(
-        "rooms/today.html",
-        "content",
-        request_mutation=REQUEST,
-        restore_mutation=RESTORE,
-        rooms=rooms_of(g.property.id),
-        labels=_labels(),
-        today=_today(),
+    return render_page("rooms/today.html", "content", **_today_page())
+
+
+def _today_page() -> dict:
+    return {
+        "request_mutation": REQUEST,
+        "restore_mutation": RESTORE,
+        "rooms": rooms_of(g.property.id),
+        "labels": _labels(),
         **_choices(),
-    )
+    }
 
 
 @bp.route("/saved/<uuid:record_id>")
@@ -107,7 +108,9 @@ def saved(record_id: uuid.UUID):
         booking = None
     if tick is not None and tick.created_by_id != g.user.id:
         tick = None
-    return render_page("rooms/today.html", "saved", booking=booking, tick=tick, looked_up=True)
+    return render_page(
+        "rooms/today.html", "saved", booking=booking, tick=tick, looked_up=True, **_today_page()
+    )
 
 
 # --- Office and supervisor, desktop --------------------------------------------------
