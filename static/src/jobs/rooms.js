@@ -60,7 +60,10 @@ const dayAfter = (day, days) => new Date(Date.parse(`${day}T00:00:00Z`) + days *
 // --- What the tablet holds -------------------------------------------------------------
 
 async function holdings() {
-  const rooms = new Map((await localRecords("room")).map((room) => [Number(room.id), room]));
+  // Record ids arrive as text; a booking names its room by number.
+  const rooms = new Map(
+    (await localRecords("room")).map((room) => [Number(room.id), { ...room, id: Number(room.id) }]),
+  );
   const synced = await localRecords("booking");
   const waiting = await waitingChanges(REQUEST);
   return { rooms, synced, waiting };
