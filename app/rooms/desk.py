@@ -12,7 +12,10 @@ from app.rooms.models import Booking, BookingState, Room
 
 def rooms_of(property_id: int) -> list[Room]:
     return db.session.scalars(
-        select(Room).where(Room.property_id == property_id).order_by(Room.name)
+        select(Room)
+        .where(Room.property_id == property_id)
+        .order_by(Room.name)
+        .options(joinedload(Room.floor))
     ).all()
 
 

@@ -22,6 +22,9 @@ from sync.errors import Rejected
 
 #: The most occurrences one request may make: a year of weekly meetings.
 MAX_OCCURRENCES = 53
+#: The longest a booking holds its room: a day, and the longest buffers either side (the
+#: office's room form allows 240 minutes each). It bounds the overlap query's index scan.
+LONGEST_HOLD = timedelta(hours=24 + 2 * 4)
 STEP = {Repeat.DAILY: timedelta(days=1), Repeat.WEEKLY: timedelta(days=7)}
 
 
@@ -127,6 +130,7 @@ def clashing(session: Session, room_id: int, held_from, held_until, not_ids=()):
         (Booking.room_id == room_id)
         & Booking.state.in_(HOLDING)
         & (Booking.held_from < held_until)
+        & (Booking.held_from > held_from - LONGEST_HOLD)
         & (Booking.held_until > held_from)
     )
     if not_ids:
