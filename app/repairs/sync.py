@@ -74,24 +74,38 @@ def _optional_note():
     )
 
 
-class StepArgs(Schema):
-    """A move of a ticket as a tablet sends it: the step's own id, the ticket, the
-    ticket's version the device saw, a note and photos."""
+class DeskMoveArgs(Schema):
+    """A move as the office makes it on a ticket's page: the ticket's version the page
+    showed, and a note."""
+
+    base_version = fields.Integer(required=True)
+    note = _optional_note()
+
+
+class DeskReopenArgs(DeskMoveArgs):
+    """A reopening says why: the note is required."""
+
+    note = shared.text()
+
+
+class AssignArgs(DeskMoveArgs):
+    assigned_to_id = fields.Integer(required=True)
+
+
+class StepArgs(DeskMoveArgs):
+    """A move as a tablet sends it: the step's own id, the ticket, its photos."""
 
     id = fields.UUID(required=True)
     ticket_id = fields.UUID(required=True)
-    base_version = fields.Integer(
-        required=True,
-        validate=validate.Range(min=1, error=_l("Enter a whole number from 1.")),
-    )
-    note = _optional_note()
     photo_ids = shared.photo_ids()
 
 
 class ReopenArgs(StepArgs):
-    """A reopening says why: the note is required."""
-
     note = shared.text()
+
+
+#: The desk's moves, by name, with the schema of their form.
+DESK_MOVES = {"assign": AssignArgs(), "verify": DeskMoveArgs(), "reopen": DeskReopenArgs()}
 
 
 def handler(move_name: str):

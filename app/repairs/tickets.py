@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.models import Role, User
+from app.models import Role, User, works_at
 from app.repairs.models import RepairCategory, RepairStep, RepairTicket, TicketState
 from sync.handlers import MutationContext
 from sync.merge import edit_fields, record_history
@@ -168,6 +168,17 @@ def _add_step(context, ticket, from_state, step_id, note, photo_ids, assigned_to
     )
 
 
+def _is_engineer_here(context: MutationContext, user_id: int | None) -> bool:
+    """Whether tickets may be assigned to this user: an active engineer of the property."""
+    user = context.session.get(User, user_id) if user_id is not None else None
+    return (
+        user is not None
+        and user.active
+        and user.role is Role.ENGINEERING
+        and bool(context.session.scalar(select(works_at(user.id, context.actor.property_id))))
+    )
+
+
 def _value_at(context: MutationContext, ticket: RepairTicket, name: str, version: int):
     """The value a ticket's field had at ``version``, as its field history kept it."""
     if version >= ticket.version:
@@ -223,9 +234,11 @@ def move_ticket(
         context.reject(reason, REASON_MESSAGES[reason])
     values: dict = {"state": move.target}
     if move.name == "assign":
+        if not _is_engineer_here(context, assign_to):
+            context.reject("not_an_engineer", REASON_MESSAGES["not_an_engineer"])
         values["assigned_to_id"] = assign_to
     photos = [str(photo_id) for photo_id in photo_ids or []]
     from_state = ticket.state
     edit_fields(context, ticket, base_version, values)
-    _add_step(context, ticket, from_state, step_id, note, photos, assign_to)
+    _add_step(context, ticket, from_state, step_id, note, photos, values.get("assigned_to_id"))
     context.reference_attachments(KIND, ticket.id, [uuid.UUID(p) for p in photos])
