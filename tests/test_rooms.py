@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Area, AreaKind, Property, areas_at
+from app.repairs.models import RepairCategory, RepairTicket
 from app.rooms.demo import add_demo_rooms
 from app.rooms.models import Booking, BookingState, BookingTask, Room, TaskKind, TaskTick
 from tests.support import AuthActions, Tablet, table_contents
@@ -290,26 +291,27 @@ def test_two_offline_ticks_of_one_task_are_both_kept_and_the_first_counts(app, r
     assert data["done_by"] == "王楼层"
 
 
-def test_the_restore_check_keeps_what_was_found_and_a_problem_needs_a_note(app, room):
+def test_the_restore_check_keeps_what_was_found_and_a_problem_opens_a_repair_ticket(app, room):
     tablet = Tablet(app, "floor1")
     tasks = confirmed_tasks(app, room, tablet)
     now = datetime.now(UTC)
     photo = str(uuid.uuid4())
+    check_sent = tick(
+        5,
+        tasks[TaskKind.RESTORE],
+        now,
+        "rooms.restore@1",
+        damaged=True,
+        note="投影仪镜头有裂痕",
+        photo_ids=[photo],
+        items_left="黑色雨伞一把",
+        restored=False,
+    )
     reply = tablet.push(
         tick(2, tasks[TaskKind.RESTORE], now, "rooms.restore@1", damaged=True, note=" "),
         tick(3, tasks[TaskKind.LAYOUT], now, "rooms.restore@1"),
         tick(4, tasks[TaskKind.RESTORE], now),
-        tick(
-            5,
-            tasks[TaskKind.RESTORE],
-            now,
-            "rooms.restore@1",
-            damaged=True,
-            note="投影仪镜头有裂痕",
-            photo_ids=[photo],
-            items_left="黑色雨伞一把",
-            restored=False,
-        ),
+        check_sent,
     )
     assert results(reply) == [
         ("rejected", "note_needed"),
@@ -321,11 +323,25 @@ def test_the_restore_check_keeps_what_was_found_and_a_problem_needs_a_note(app, 
         [check] = db.session.scalars(select(TaskTick)).all()
         assert (check.damaged, check.note, check.photo_ids) == (True, "投影仪镜头有裂痕", [photo])
         assert (check.items_left, check.restored) == ("黑色雨伞一把", False)
+        # The problem is a repair ticket for engineering, opened once however often sent.
+        [ticket] = db.session.scalars(select(RepairTicket)).all()
+        assert (ticket.source, ticket.source_id, ticket.note) == (
+            "room_restore",
+            check.id,
+            "投影仪镜头有裂痕",
+        )
+        assert ticket.photo_ids == [photo] and "长江厅" in ticket.location
+        assert ticket.category is RepairCategory.FACILITIES and ticket.area_id is not None
+    tablet.client_id = uuid.uuid4()
+    assert results(tablet.push({**check_sent, "id": 1})) == [("applied", None)]
+    with app.app_context():
+        assert len(db.session.scalars(select(RepairTicket)).all()) == 1
     office = app.test_client()
     AuthActions(office).login("office1")
     [booking] = bookings(app)
     page = office.get(f"/rooms/bookings/{booking.id}").get_data(as_text=True)
     assert "投影仪镜头有裂痕" in page and "黑色雨伞一把" in page and "王楼层" in page
+    assert f"/repairs/desk/{ticket.id}" in page
 
 
 def test_a_no_show_is_marked_15_minutes_after_the_start_and_frees_the_room(app, room):

@@ -38,7 +38,7 @@ from app.rooms.models import (
 )
 from app.rooms.rules import Refused, booking_values, ensure_free, plan
 from app.rooms.schemas import DecisionFields, RoomFields
-from app.rooms.sync import RequestFields
+from app.rooms.sync import RequestFields, repair_ticket_id
 from sync.changes import bump_partition
 
 REQUEST = "rooms.request@1"
@@ -230,6 +230,7 @@ def _booking_page(booking: Booking, status: int = 200, errors=None, form=None):
         errors=errors or {},
         form=form or {},
         arrived=arrived(photo_ids),
+        repair_ticket_id=repair_ticket_id,
     )
 
 

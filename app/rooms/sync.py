@@ -7,14 +7,18 @@ task ticks, restore checks and no-shows.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, pre_load, validate
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from app import fields as shared
-from app.models import Floor, Property, Role, device_time_as_reported
+from app.models import Area, Floor, Property, Role, device_time_as_reported
+from app.repairs.models import RepairCategory
+from app.repairs.tickets import open_ticket
 from app.rooms.models import (
     HOLDING,
     Booking,
@@ -285,6 +289,33 @@ def record_restore_check(context: MutationContext, args: dict) -> None:
     }
     _insert_tick(context, task, args, values)
     context.reference_attachments("room_tick", args["id"], args["photo_ids"])
+    if args["damaged"]:
+        _report_damage(context, task, args["id"], note, photo_ids)
+
+
+def repair_ticket_id(check_id: uuid.UUID) -> uuid.UUID:
+    """The repair ticket a restore check's problem opened."""
+    return uuid.uuid5(check_id, "facilities")
+
+
+def _report_damage(context: MutationContext, task: BookingTask, check_id, note, photo_ids):
+    """A problem the restore check found becomes a repair ticket 维修单 for engineering:
+    one per check, so a check sent again opens nothing new."""
+    room = context.session.get(Booking, task.booking_id).room
+    area_id = context.session.scalar(
+        select(Area.id).where(Area.floor_id == room.floor_id).order_by(Area.id).limit(1)
+    )
+    open_ticket(
+        context,
+        ticket_id=repair_ticket_id(check_id),
+        category=RepairCategory.FACILITIES,
+        location=f"{room.floor.name} · {room.name}",
+        note=note,
+        photo_ids=photo_ids,
+        source="room_restore",
+        source_id=check_id,
+        area_id=area_id,
+    )
 
 
 class NoShowArgs(Schema):
