@@ -79,6 +79,16 @@ def format_day(day: date) -> str:
     return format_date(day, "EEE MM-dd")
 
 
+@bp.app_template_filter("equipment_label")
+def equipment_label(value: str) -> str:
+    return Equipment(value).label
+
+
+@bp.app_template_filter("layout_label")
+def layout_label(value: str) -> str:
+    return Layout(value).label
+
+
 # --- Floor staff, tablet -------------------------------------------------------------
 
 

@@ -226,7 +226,9 @@ defineView("roomsToday", async (data) => {
         where: room ? `${room.floor} · ${room.name}` : "",
         title: item.title,
         who: `${item.company} · ${item.organiser} · ${item.phone}`,
-        status: item.waiting ? data.waitingLabel : (labels.states[item.state] ?? item.state),
+        status: item.waiting
+          ? data.waitingLabel
+          : [labels.states[item.state] ?? item.state, item.reject_reason].filter(Boolean).join(": "),
         setup: [labels.layouts[item.layout], ...(item.equipment ?? []).map((e) => labels.equipment[e])]
           .concat(item.tea_for ? [fill(data.teaLabel, { count: item.tea_for })] : [])
           .join(" · "),
