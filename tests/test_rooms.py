@@ -130,6 +130,13 @@ def test_two_requests_that_meet_within_the_buffers_the_later_is_refused(app, roo
     assert DAY.isoformat() in answer[0]["detail"]
 
 
+def test_a_forms_blank_end_date_and_tea_count_mean_none(app, room):
+    tablet = Tablet(app, "floor1")
+    assert results(tablet.push(request(1, room, until="", tea_for=None))) == [("applied", None)]
+    [booking] = bookings(app)
+    assert booking.tea_for == 0 and booking.series_id is None
+
+
 def test_requests_of_one_batch_see_each_other(app, room):
     tablet = Tablet(app, "floor1")
     reply = tablet.push(

@@ -194,10 +194,12 @@ class RequestFields(Schema):
     until = _day(load_default=None, allow_none=True)
 
     @pre_load
-    def _no_end_date(self, data, **kwargs):
-        # A form's empty date field says "no end date".
+    def _blank_means_none(self, data, **kwargs):
+        # A form's empty date field says "no end date"; an empty count of tea, none.
         if isinstance(data, dict) and data.get("until") == "":
-            return {**data, "until": None}
+            data = {**data, "until": None}
+        if isinstance(data, dict) and data.get("tea_for") is None and "tea_for" in data:
+            data = {**data, "tea_for": 0}
         return data
 
 
