@@ -21,6 +21,7 @@ EVERYONE = frozenset(Role)
 MANAGERS = frozenset({ADMIN, OFFICE})
 REVIEWERS = frozenset({OFFICE, SUPERVISOR, ADMIN})
 WRITERS = frozenset({FLOOR, GUARD})
+ADMIN_ONLY = frozenset({ADMIN})
 
 # Every route of the app and who may use it. Changing a line here is a decision about
 # security: make it on purpose, with the route's change.
@@ -36,6 +37,14 @@ ROUTE_ROLES = {
     "main.home": EVERYONE,
     "main.switch_property": EVERYONE,
     "places.index": EVERYONE,
+    "places.add": ADMIN_ONLY,
+    "places.edit": ADMIN_ONLY,
+    "places.remove": ADMIN_ONLY,
+    "places.property_new": ADMIN_ONLY,
+    "places.property_edit": ADMIN_ONLY,
+    "places.new_code": ADMIN_ONLY,
+    "places.area": REVIEWERS,
+    "places.stickers": REVIEWERS,
     "attachments.photo": EVERYONE,
     "admin.users": MANAGERS,
     "admin.user_new": MANAGERS,
