@@ -197,14 +197,18 @@ def _resync_areas(place) -> None:
             flag_modified(area, "name")
 
 
-@bp.route("/places/<kind_name>/in/<int:parent_id>", methods=["POST"])
+@bp.route("/places/<kind_name>/in/<int:parent_id>", methods=["GET", "POST"])
 @roles_allowed(*ADMIN_ONLY)
 def add(kind_name: str, parent_id: int):
+    """Add a building, floor or area; GET opens the form in the list (an area's form is
+    there only when asked for, so that the list stays dense)."""
     kind = _kind_or_404(kind_name)
     prop = _property_or_404()
     parent = _place_or_404(kind.parents(prop.id).where(kind.parent_model.id == parent_id))
-    # The add form stays open after an area is added, for the next one.
+    # The form stays open after a place is added, for the next one.
     target = f"new-{kind.name}:{parent.id}"
+    if request.method == "GET":
+        return _places_page(target=target)
     data, errors = validate_form(kind.schema())
     if not errors and _name_taken(kind, parent, data["name"]):
         errors = {"name": [str(kind.taken)]}
@@ -301,8 +305,8 @@ def remove(kind_name: str, place_id: int):
             removing=target,
             refusal=refusal,
         )
-    parent = _parent_of(place)
-    getattr(parent, kind.collection).remove(place)
+    # Deleted as it is, still on its floor: the tablets' copy is removed by where it was.
+    db.session.delete(place)
     db.session.commit()
     return _done(str(kind.removed) % {"name": place.name})
 
@@ -379,6 +383,7 @@ def _area_page(area: Area, confirming: bool = False, notice: str | None = None):
         manage=g.user.role is Role.ADMIN,
         confirming=confirming,
         notice=notice,
+        sticker_svg=sticker_svg,
     )
 
 
