@@ -10,9 +10,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Building, Property, User, areas_at
+from app.models import Area, Building, Property, User, areas_at
 from app.places import CHECKPOINT_PREFIX
 from e2e.support import DESKTOP, sign_in
+from e2e.test_accessibility import violations
 
 JSQR = Path(__file__).resolve().parent.parent / "node_modules" / "jsqr" / "dist" / "jsQR.js"
 # What a scanner reads from a picture of the page: jsQR, as the tablets' scanner uses.
@@ -29,6 +30,9 @@ DECODE = """async (png) => {
   return jsQR(pixels.data, canvas.width, canvas.height)?.data ?? null;
 }"""
 STICKERS_PER_SHEET = 6
+# htmx copies the old attributes onto the swapped-in list and then settles it: the next
+# step waits until it has.
+SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 
 def decoded(page: Page, picture: bytes) -> str | None:
@@ -36,6 +40,12 @@ def decoded(page: Page, picture: bytes) -> str | None:
     if not page.evaluate("typeof window.jsQR !== 'undefined'"):
         page.add_script_tag(path=str(JSQR))
     return page.evaluate(DECODE, base64.b64encode(picture).decode())
+
+
+def in_place(page: Page, name: str, role: str = "button") -> None:
+    """Press a button (or link) of the list, and wait until its answer has settled."""
+    page.get_by_role(role, name=name, exact=True).click()
+    page.wait_for_function(SETTLED)
 
 
 def admin_page(new_page) -> Page:
@@ -71,29 +81,35 @@ def test_the_admin_sets_up_a_property_and_prints_its_checkpoint_sticker(
 
     # Each form answers in place: the list comes back with the new row.
     page.get_by_label("楼栋名称").fill("A座")
-    page.get_by_role("button", name="添加楼栋").click()
+    in_place(page, "添加楼栋")
     expect(page.get_by_role("heading", name="A座", exact=True)).to_be_visible()
     page.get_by_label("楼层名称").fill("B2")
     page.get_by_label("层号").fill("负二")
-    page.get_by_role("button", name="添加楼层").click()
+    in_place(page, "添加楼层")
     expect(page.get_by_label("层号")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("请输入整数")).to_be_visible()
     page.get_by_label("层号").fill("-2")
-    page.get_by_role("button", name="添加楼层").click()
+    in_place(page, "添加楼层")
     expect(page.get_by_role("rowheader", name=re.compile("^B2"))).to_be_visible()
-    page.get_by_role("link", name="在 B2 添加区域").click()
+    in_place(page, "在 B2 添加区域", "link")
     page.get_by_label("区域名称").fill("地下车库")
     page.get_by_label("类型").select_option(label="停车场")
-    page.get_by_role("button", name="添加到 B2").click()
+    in_place(page, "添加到 B2")
     expect(page.get_by_role("link", name="地下车库", exact=True)).to_be_visible()
     # The form stays open for the next area of the floor.
     expect(page.get_by_label("区域名称")).to_be_focused()
+    in_place(page, "重命名 B2", "link")
+    renaming = page.locator("tbody").get_by_label("楼层名称")
+    expect(renaming).to_be_focused()
+    renaming.fill("负二层")
+    in_place(page, "保存")
+    expect(page.get_by_role("rowheader", name=re.compile("^负二层"))).to_be_visible()
 
     with live_server.app.app_context():
         prop = db.session.scalar(select(Property).where(Property.code == made_here))
         assert prop.timezone == "Asia/Shanghai"
         (area,) = db.session.scalars(areas_at(prop.id))
-        assert (area.name, area.floor.level, area.floor.building.name) == ("地下车库", -2, "A座")
+        assert (area.name, area.floor.name, area.floor.level) == ("地下车库", "负二层", -2)
         code = area.checkpoint_code
 
     page.get_by_role("checkbox", name="勾选 地下车库 以打印标签").check()
@@ -103,7 +119,7 @@ def test_the_admin_sets_up_a_property_and_prints_its_checkpoint_sticker(
     page.emulate_media(media="print")
     assert page.locator("header.topbar").is_hidden()
     expect(sticker.locator(".sticker-name")).to_have_text("地下车库")
-    expect(sticker.locator(".sticker-where")).to_have_text("A座 · B2")
+    expect(sticker.locator(".sticker-where")).to_have_text("A座 · 负二层")
     assert decoded(page, sticker.screenshot()) == CHECKPOINT_PREFIX + code
     assert decoded(page, page.screenshot(full_page=True)) == CHECKPOINT_PREFIX + code
 
@@ -119,3 +135,27 @@ def test_a_whole_building_prints_six_stickers_to_an_a4_sheet(new_page, live_serv
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     sheets = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
     assert sheets == math.ceil(count / STICKERS_PER_SHEET)
+
+
+def test_the_pages_of_places_pass_axe_with_their_forms_open(new_page, live_server):
+    """Beyond the list the navigation leads to: each form open in place, the area's page
+    with its confirmation, the property's form and the stickers."""
+    page = admin_page(new_page)
+    with live_server.app.app_context():
+        area = db.session.scalar(select(Area).where(Area.name == "大堂"))
+        floor_id, area_id = area.floor_id, area.id
+    found = []
+    for path, opened in [
+        (f"/places/area/in/{floor_id}", "添加到 1F"),
+        (f"/places/floor/{floor_id}/edit", "保存"),
+        (f"/places/area/{area_id}/remove", "确认删除"),
+        (f"/places/areas/{area_id}/code", "生成新编码"),
+        ("/places/property", "保存"),
+        ("/places/properties/new", "添加项目"),
+        (f"/places/stickers?floor={floor_id}", None),
+    ]:
+        page.goto(path)
+        if opened:
+            expect(page.get_by_role("button", name=opened, exact=True)).to_be_visible()
+        found += violations(page)
+    assert found == []
