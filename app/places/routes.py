@@ -30,7 +30,13 @@ from app.models import (
 )
 from app.places import VIEWERS, bp
 from app.places.checkpoints import sticker_svg
-from app.places.schemas import AreaSchema, BuildingSchema, FloorSchema, PropertySchema
+from app.places.schemas import (
+    TIMEZONES,
+    AreaSchema,
+    BuildingSchema,
+    FloorSchema,
+    PropertySchema,
+)
 from app.rendering import is_fragment_request, render_page
 
 
@@ -39,20 +45,21 @@ class PlaceKind:
     """Buildings, floors and areas as the admin's forms handle them alike.
 
     ``owned(property_id)`` queries the places of this kind at a property; ``parents``
-    does the same for the places a new one is added to, whose ``collection`` holds them.
+    does the same for the places a new one is added to (its ``parent``), whose
+    ``collection`` holds them; ``child_model`` is what the place itself holds.
     """
 
     name: str
     model: type
     schema: type[Schema]
     owned: Callable[[int], Select]
+    parent: str
     parent_model: type
     parents: Callable[[int], Select]
     collection: str
-    children: str | None
+    child_model: type | None
     taken: LazyString
     not_empty: LazyString | None
-    removed: LazyString
 
 
 KINDS = {
@@ -63,39 +70,39 @@ KINDS = {
             Building,
             BuildingSchema,
             owned=lambda pid: select(Building).where(Building.property_id == pid),
+            parent="property",
             parent_model=Property,
             parents=lambda pid: select(Property).where(Property.id == pid),
             collection="buildings",
-            children="floors",
+            child_model=Floor,
             taken=_l("This property already has a building of this name."),
             not_empty=_l("This building still has floors: remove them first."),
-            removed=_l("Building %(name)s removed."),
         ),
         PlaceKind(
             "floor",
             Floor,
             FloorSchema,
             owned=lambda pid: select(Floor).join(Building).where(Building.property_id == pid),
+            parent="building",
             parent_model=Building,
             parents=lambda pid: select(Building).where(Building.property_id == pid),
             collection="floors",
-            children="areas",
+            child_model=Area,
             taken=_l("This building already has a floor of this name."),
             not_empty=_l("This floor still has areas: remove them first."),
-            removed=_l("Floor %(name)s removed."),
         ),
         PlaceKind(
             "area",
             Area,
             AreaSchema,
             owned=areas_at,
+            parent="floor",
             parent_model=Floor,
             parents=lambda pid: select(Floor).join(Building).where(Building.property_id == pid),
             collection="areas",
-            children=None,
+            child_model=None,
             taken=_l("This floor already has an area of this name."),
             not_empty=None,
-            removed=_l("Area %(name)s removed."),
         ),
     )
 }
@@ -223,38 +230,30 @@ def add(kind_name: str, parent_id: int):
 @bp.route("/places/<kind_name>/<int:place_id>/edit", methods=["GET", "POST"])
 @roles_allowed(*ADMIN_ONLY)
 def edit(kind_name: str, place_id: int):
+    """Rename a place (and change a floor's level, an area's kind) in its row."""
     kind = _kind_or_404(kind_name)
     place = _owned_or_404(kind, place_id)
     target = f"{kind.name}:{place.id}"
     if request.method == "GET":
         return _places_page(target=target)
     data, errors = validate_form(kind.schema())
-    parent = _parent_of(place)
-    if not errors and _name_taken(kind, parent, data["name"], place):
+    if not errors and _name_taken(kind, getattr(place, kind.parent), data["name"], place):
         errors = {"name": [str(kind.taken)]}
     if errors:
         return _places_page(422, target=target, form=request.form, errors=errors)
     for field, value in data.items():
         setattr(place, field, value)
-    if kind.children is not None:
+    if kind.child_model is not None:
         _resync_areas(place)
     db.session.commit()
     return _done(_("%(name)s saved.", name=place.name), anchor=_anchor(kind, place))
-
-
-def _parent_of(place):
-    if isinstance(place, Building):
-        return place.property
-    if isinstance(place, Floor):
-        return place.building
-    return place.floor
 
 
 def _anchor(kind: PlaceKind, place) -> str:
     return f"{kind.name}-{place.id}"
 
 
-def _references(place) -> tuple[int, int]:
+def _references(kind: PlaceKind, place) -> tuple[int, int]:
     """(children, other records) that refer to this place by foreign key.
 
     Every table counts, whichever job made it: a record of a job built later keeps its
@@ -262,7 +261,7 @@ def _references(place) -> tuple[int, int]:
     """
     table = place.__table__
     children = others = 0
-    child_table = {Building: Floor.__table__, Floor: Area.__table__}.get(type(place))
+    child_table = kind.child_model.__table__ if kind.child_model is not None else None
     for other in db.metadata.sorted_tables:
         for key in other.foreign_keys:
             if key.column.table is not table:
@@ -279,7 +278,7 @@ def _references(place) -> tuple[int, int]:
 
 def _refusal(kind: PlaceKind, place) -> str | None:
     """Why this place may not be removed, or None."""
-    children, others = _references(place)
+    children, others = _references(kind, place)
     if children:
         return str(kind.not_empty)
     if others:
@@ -294,6 +293,8 @@ def _refusal(kind: PlaceKind, place) -> str | None:
 @bp.route("/places/<kind_name>/<int:place_id>/remove", methods=["GET", "POST"])
 @roles_allowed(*ADMIN_ONLY)
 def remove(kind_name: str, place_id: int):
+    """Remove a place once confirmed; one that still holds places or that records refer
+    to stays, and the confirmation says why instead."""
     kind = _kind_or_404(kind_name)
     place = _owned_or_404(kind, place_id)
     target = f"{kind.name}:{place.id}"
@@ -308,7 +309,7 @@ def remove(kind_name: str, place_id: int):
     # Deleted as it is, still on its floor: the tablets' copy is removed by where it was.
     db.session.delete(place)
     db.session.commit()
-    return _done(str(kind.removed) % {"name": place.name})
+    return _done(_("%(name)s removed.", name=place.name))
 
 
 def _property_form(prop: Property | None, status: int = 200, **state):
@@ -318,7 +319,7 @@ def _property_form(prop: Property | None, status: int = 200, **state):
         status=status,
         editing=prop,
         schema=PropertySchema(),
-        timezones=PropertySchema().fields["timezone"].validate.choices,
+        timezones=TIMEZONES,
         form=state.get("form", {}),
         errors=state.get("errors", {}),
     )

@@ -11,6 +11,7 @@ from app.models import AreaKind
 # Basements go down to B20 and towers up to 200 floors: anything beyond is a typo.
 LOWEST_LEVEL, HIGHEST_LEVEL = -20, 200
 PROPERTY_CODE = re.compile(r"^[A-Za-z0-9_-]+$")
+TIMEZONES = sorted(available_timezones())
 
 
 def _name(max_length: int) -> fields.String:
@@ -43,7 +44,7 @@ class PropertySchema(_Trimmed):
     timezone = fields.String(
         required=True,
         validate=validate.OneOf(
-            sorted(available_timezones()),
+            TIMEZONES,
             error=_l("Choose a time zone from the list, such as Asia/Shanghai."),
         ),
     )
