@@ -150,16 +150,18 @@ def _made_before(context: MutationContext, record) -> bool:
 
 
 def _add_step(context, ticket, from_state, step_id, note, photo_ids, assigned_to_id=None) -> None:
+    session = context.session
     ticket.steps.append(
         RepairStep(
             id=step_id,
             property_id=ticket.property_id,
             from_state=from_state,
             to_state=ticket.state,
-            assigned_to_id=assigned_to_id,
+            # Set as objects: the tablets' copy names both people as the step is logged.
+            assigned_to=None if assigned_to_id is None else session.get(User, assigned_to_id),
             note=note,
             photo_ids=photo_ids,
-            created_by=context.session.get(User, context.actor.user_id),
+            created_by=session.get(User, context.actor.user_id),
             device_id=context.actor.device_id,
             device_time=context.device_time,
             device_utc_offset=context.device_utc_offset,

@@ -63,7 +63,9 @@ function described(ticket, data) {
   const states = JSON.parse(data.states);
   const categories = JSON.parse(data.categories);
   const areas = JSON.parse(data.areas);
-  const where = [areas[ticket.area_id], ticket.location].filter(Boolean);
+  const area = areas[ticket.area_id] ?? "";
+  // The opening job's location often names the area already.
+  const where = ticket.location.includes(area) ? ticket.location : `${area} · ${ticket.location}`;
   return {
     id: ticket.id,
     state: ticket.state,
@@ -71,7 +73,7 @@ function described(ticket, data) {
     waiting: ticket.waiting,
     link: `#ticket-${encodeURIComponent(ticket.id)}`,
     title: `#${ticket.number} · ${categories[ticket.category] ?? ticket.category}`,
-    where: [...new Set(where)].join(" · "),
+    where,
     note: ticket.note,
     steps: ticket.steps.map((step) => ({
       id: step.id,
