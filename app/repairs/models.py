@@ -50,6 +50,12 @@ class TicketState(LabelledEnum):
     REOPENED = "reopened", _l("Reopened")
 
 
+#: The jobs that open tickets (``RepairTicket.source``), as the office reads them.
+SOURCE_LABELS = {
+    "patrol": _l("Floor patrol"),
+    "room_restore": _l("Meeting room restore check"),
+}
+
 #: The states in which a ticket is still work to do or to check: tablets hold these.
 UNFINISHED = frozenset(TicketState) - {TicketState.VERIFIED}
 
