@@ -10,7 +10,8 @@ from app.extensions import db
 from app.models import Property, utcnow
 from app.repairs.demo import ASSIGN, ticket_with_moves
 from app.repairs.models import RepairCategory, RepairStep, RepairTicket, TicketState
-from e2e.support import DESKTOP, png, requests_while_offline, sign_in
+from e2e.support import DESKTOP, TABLET_PORTRAIT, png, requests_while_offline, sign_in
+from e2e.test_accessibility import open_axe_page, violations
 
 SYNCED = "全部已同步"
 
@@ -71,6 +72,11 @@ def test_an_engineer_fixes_a_ticket_offline_and_the_office_sees_every_step(
 
     page.context.set_offline(False)
     expect(page.locator("#sync-chip")).to_contain_text(SYNCED, timeout=15_000)
+    # The server's copy replaces the device's own: the steps arrived, the photo with them.
+    expect(detail.locator(".ticket-state em")).to_be_hidden()
+    photo = detail.locator(".ticket-photos img")
+    expect(photo).to_have_count(1)
+    expect(page.locator("#move-fix")).to_be_hidden()
     with live_server.app.app_context():
         assert db.session.get(RepairTicket, ticket.id).state is TicketState.FIXED
         steps = db.session.scalars(
@@ -95,3 +101,22 @@ def test_an_engineer_fixes_a_ticket_offline_and_the_office_sees_every_step(
     # The office verifies the repair from the desk.
     office.locator("#desk-verify").get_by_role("button", name="已核实").click()
     expect(office.locator("h1")).to_contain_text("已核实")
+
+
+def test_a_ticket_on_the_tablet_and_on_the_desk_passes_axe(new_page, live_server):
+    ticket = assigned_ticket(live_server, "电梯厅地面破损")
+    found = []
+    page = open_axe_page(new_page, TABLET_PORTRAIT)
+    sign_in(page, "eng1")
+    page.goto("/repairs/")
+    page.get_by_role("link", name=re.compile(f"#{ticket.number} · 照明")).click()
+    expect(page.locator("#move-start")).to_be_visible()
+    found += violations(page)
+    desk = open_axe_page(new_page, DESKTOP)
+    sign_in(desk, "super1")
+    desk.goto(f"/repairs/desk/{ticket.id}")
+    expect(desk.locator("#desk-assign")).to_be_visible()
+    found += violations(desk)
+    desk.goto("/repairs/desk")
+    found += violations(desk)
+    assert found == []

@@ -4,6 +4,7 @@ import { holder } from "../holder.js";
 import { defineView, localRecords, waitingChanges } from "../views.js";
 
 // What needs doing first comes first.
+const NIL_ID = "00000000-0000-0000-0000-000000000000";
 const STATE_ORDER = ["reopened", "assigned", "in_progress", "fixed", "open"];
 
 function page() {
@@ -75,6 +76,10 @@ function described(ticket, data) {
     title: `#${ticket.number} · ${categories[ticket.category] ?? ticket.category}`,
     where,
     note: ticket.note,
+    // What the fault looked like; the server serves them, so they show once online.
+    photos: [ticket.photo_ids, ...ticket.steps.map((step) => step.photo_ids ?? [])]
+      .flat()
+      .map((photoId) => data.photoUrl.replace(NIL_ID, photoId)),
     steps: ticket.steps.map((step) => ({
       id: step.id,
       kind: step.waiting ? "waiting" : "synced",
