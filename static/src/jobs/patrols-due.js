@@ -22,7 +22,12 @@ function wallClock(ms, zone) {
       }),
     );
   }
-  const parts = Object.fromEntries(formatters.get(zone).formatToParts(ms).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(
+    formatters
+      .get(zone)
+      .formatToParts(ms)
+      .map((part) => [part.type, part.value]),
+  );
   return { year: +parts.year, month: +parts.month, day: +parts.day, hour: +parts.hour, minute: +parts.minute };
 }
 

@@ -174,7 +174,10 @@ function renderState(element, item) {
   if (item.kind === "reading") {
     const verdict = element.querySelector(".verdict");
     if (answer.value === null || answer.outcome === "na") verdict.textContent = "";
-    else verdict.textContent = fill(outside(item, answer.value) ? labels.outside : labels.within, { range: rangeText(item) });
+    else
+      verdict.textContent = fill(outside(item, answer.value) ? labels.outside : labels.within, {
+        range: rangeText(item),
+      });
     verdict.classList.toggle("outside", answer.outcome === "problem");
   }
 }
