@@ -19,6 +19,8 @@ const RANK = { overdue: 0, due: 1, open: 2, idle: 3, done: 4, unscheduled: 5 };
 
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, name) => values[name] ?? whole);
 const byArea = (records) => new Map(records.map((record) => [record.area_id, record]));
+// Records of kinds with whole-number keys (areas, templates) arrive keyed by text.
+const numbered = async (kind) => (await localRecords(kind)).map((record) => ({ ...record, id: Number(record.id) }));
 
 async function drafts() {
   const all = await (await database()).getAll("drafts");
@@ -43,7 +45,7 @@ defineView("patrolAreas", async (data) => {
   const labels = JSON.parse(data.labels);
   const now = Date.now();
   const [areas, schedules, rounds, open] = await Promise.all([
-    localRecords("area"),
+    numbered("area"),
     localRecords("patrol_schedule").then(byArea),
     knownRounds(),
     drafts(),
@@ -257,8 +259,8 @@ function say(target, text, alert = false) {
 async function openArea(areaId, scannedCode = null) {
   const labels = labelsOf();
   const [areas, templates, standards] = await Promise.all([
-    localRecords("area"),
-    localRecords("patrol_template"),
+    numbered("area"),
+    numbered("patrol_template"),
     localRecords("patrol_standard"),
   ]);
   const area = areas.find((candidate) => candidate.id === areaId);
@@ -304,6 +306,7 @@ async function openArea(areaId, scannedCode = null) {
   version.hidden = !latest || latest.version === used;
   if (latest) version.textContent = fill(labels.version, { version: used, current: latest.version });
   document.getElementById("round-scanned").textContent = current.round.scanned ? labels.scanned : labels.not_scanned;
+  document.getElementById("round-scanner").hidden = current.round.scanned;
   const template = document.getElementById("round-item");
   document
     .getElementById("round-items")
@@ -383,7 +386,7 @@ async function route() {
 async function scanned(text) {
   if (!text.startsWith(CHECKPOINT_PREFIX)) return;
   const code = text.slice(CHECKPOINT_PREFIX.length);
-  const area = (await localRecords("area")).find((candidate) => candidate.checkpoint_code === code);
+  const area = (await numbered("area")).find((candidate) => candidate.checkpoint_code === code);
   if (!area) {
     say(document.getElementById(current ? "round-result" : "patrol-flash"), labelsOf().unknown_code, true);
     return;
