@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from app.duty.models import DutyEntry
 from app.extensions import db
-from app.models import Area, Property, areas_at
+from app.demo import add_job_demos
+from app.models import Area, AreaKind, Property, areas_at, utcnow
 from app.patrols.demo import add_checklists
 from app.patrols.editing import items_of, new_version
 from app.patrols.models import (
@@ -265,3 +266,14 @@ def test_the_office_lists_rounds_and_opens_one_with_its_photos(app, client, auth
     page = client.get(f"/patrols/rounds/{mutation['args']['id']}").get_data(as_text=True)
     assert f"/attachments/{photo}" in page and "植物是否有干枯" in page
     assert client.get(f"/attachments/{photo}").status_code == 200
+
+
+def test_the_demo_has_checklists_schedules_and_a_week_of_rounds(app):
+    with app.app_context():
+        add_job_demos(db.session.scalar(select(Property).where(Property.code == "DEMO")))
+        kinds = set(db.session.scalars(select(ChecklistTemplate.area_kind)))
+        assert {AreaKind.LOBBY, AreaKind.OFFICE_FLOOR} <= kinds
+        rounds = db.session.scalars(select(PatrolRound)).all()
+        assert {r.area.name for r in rounds} >= {"大堂", "12层办公区"}
+        assert min(r.started_at for r in rounds) < utcnow() - timedelta(days=6)
+        assert sum(r.problems for r in rounds) == 4

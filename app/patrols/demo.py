@@ -159,6 +159,8 @@ def _demo_round(prop, area, template, device, user, begun, problems) -> None:
             received_at=begun + timedelta(minutes=7, seconds=20),
         )
     )
+    # Results refer to their round by key alone: the round goes in first.
+    db.session.flush()
     for item in template.items:
         value, note = problems.get(item.key, (None, None))
         if item.kind is ItemKind.READING and value is None:
