@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.demo import add_job_demos
 from app.duty.models import DutyEntry
 from app.extensions import db
-from app.demo import add_job_demos
 from app.models import Area, AreaKind, Property, areas_at, utcnow
 from app.patrols.demo import add_checklists
 from app.patrols.editing import items_of, new_version

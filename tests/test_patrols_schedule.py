@@ -57,8 +57,7 @@ def test_a_night_schedule_runs_across_midnight():
     done_before_midnight = local(SHANGHAI, 2026, 11, 30, 23, 50)
     after_midnight = local(SHANGHAI, 2026, 12, 1, 0, 30)
     assert (
-        status_at([NIGHTS], [done_before_midnight], after_midnight, SHANGHAI).state
-        is State.OVERDUE
+        status_at([NIGHTS], [done_before_midnight], after_midnight, SHANGHAI).state is State.OVERDUE
     )
     # 23:50 covers the 22:00 slot, late; 00:00 was missed.
     found = outcomes(
