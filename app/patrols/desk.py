@@ -41,17 +41,23 @@ def _midnight(value: str, days_after: int = 0) -> datetime:
 
 
 def _yes(value: bool) -> str:
-    return str(_l("Yes")) if value else str(_l("No"))
+    # Translated once a request: a list asks for it on every row.
+    yes, no = g.setdefault("patrols_yes_no", (str(_l("Yes")), str(_l("No"))))
+    return yes if value else no
 
 
+#: The office's list: the few columns that tell rounds apart (a page has 200 rows).
 COLUMNS = [
     Column(_l("Started"), lambda r: r.started_at),
     Column(_l("Area"), lambda r: r.area.name),
     Column(_l("By"), lambda r: r.by_name),
     Column(_l("Problems"), lambda r: r.problems),
     Column(_l("Checkpoint scanned"), lambda r: _yes(r.scanned)),
+]
+#: A round's page and its CSV line say everything.
+DETAILS = [
     Column(_l("Checklist version"), lambda r: r.template_version),
-    Column(_l("Device"), lambda r: str(r.device_id)[:8]),
+    Column(_l("Device"), lambda r: r.device_id),
     Column(_l("Received"), lambda r: r.received_at),
 ]
 
@@ -99,5 +105,5 @@ LISTING = DeskListing(
         ),
     ],
     record_endpoint="patrols.round",
-    csv_columns=[*COLUMNS[:6], Column(_l("Device"), lambda r: r.device_id), COLUMNS[7]],
+    csv_columns=[*COLUMNS, *DETAILS],
 )

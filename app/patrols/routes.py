@@ -12,7 +12,7 @@ from app.attachments import arrived
 from app.desk import render_listing
 from app.extensions import db
 from app.patrols import PATROLLERS, READERS, bp
-from app.patrols.desk import COLUMNS, LISTING
+from app.patrols.desk import COLUMNS, DETAILS, LISTING
 from app.patrols.models import ChecklistTemplate, PatrolResult, PatrolRound
 from app.patrols.schedule import GRACE
 from app.rendering import render_page
@@ -65,7 +65,7 @@ def round(record_id: uuid.UUID):
         "content",
         record=record,
         results=results,
-        columns=COLUMNS,
+        columns=[*COLUMNS, *DETAILS],
         current_version=current,
         arrived=arrived([p for result in results for p in result.photo_ids]),
     )

@@ -58,9 +58,21 @@ function runMinutes(schedule) {
   return times;
 }
 
+// Areas share a few schedules: each one's slots of a local day are worked out once.
+const slotCache = new Map();
+
 /** The slots of a schedule around `now`: [{start, end}] in ms, in order. */
 export function slotsAround(schedule, now, zone) {
   const today = wallClock(now, zone);
+  const key = [schedule.every_minutes, schedule.starts, schedule.ends, zone, today.year, today.month, today.day].join();
+  if (!slotCache.has(key)) {
+    if (slotCache.size > 100) slotCache.clear();
+    slotCache.set(key, daySlots(schedule, today, zone));
+  }
+  return slotCache.get(key);
+}
+
+function daySlots(schedule, today, zone) {
   const starts = new Set();
   for (let offset = -2; offset <= 1; offset += 1) {
     for (const minute of runMinutes(schedule)) {
