@@ -41,10 +41,9 @@ from app import create_app  # noqa: E402
 from app.demo import DEMO_PASSWORD, create_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Area, AreaKind, Building, Device, Floor, Property, Role, User  # noqa: E402
-from app.patrols.demo import CHECKLISTS, add_checklists  # noqa: E402
-from app.patrols.editing import ITEM_FIELDS, build_template  # noqa: E402
+from app.patrols.demo import add_checklists, checklist_items  # noqa: E402
+from app.patrols.editing import build_template  # noqa: E402
 from app.patrols.models import (  # noqa: E402
-    ChecklistTemplate,
     PatrolResult,
     PatrolRound,
     PatrolSchedule,
@@ -100,7 +99,7 @@ def seed(app, rounds: int) -> dict:
             floor.areas.append(Area(name=f"裙楼{level}层", kind=AreaKind.OTHER))
             db.session.add(floor)
         # A checklist of 20 items for these areas: the office floor's, and more.
-        base = [dict(zip(ITEM_FIELDS, item, strict=True)) for item in CHECKLISTS[AreaKind.OFFICE_FLOOR]]
+        base = checklist_items(AreaKind.OFFICE_FLOOR)
         extra = [{**base[0], "key": f"extra_{n}", "label": f"附加项目{n}"} for n in range(9)]
         template = build_template(prop.id, AreaKind.OTHER, 1, base + extra, created_by=None)
         db.session.flush()
@@ -283,8 +282,9 @@ def run(db_name: str, url: str, folder: str, rounds: int) -> str:
         count = db.session.scalar(select(func.count(PatrolRound.id)))
         results = db.session.scalar(select(func.count(PatrolResult.id)))
         db.session.remove()
+    rate = results / seeded["seed_s"]
     print(f"[{db_name}] seeded {count} rounds, {results} item results in "
-          f"{seeded['seed_s']:.1f} s ({results / seeded['seed_s']:.0f} results/s)", flush=True)  # fmt: skip
+          f"{seeded['seed_s']:.1f} s ({rate:.0f} results/s)", flush=True)  # fmt: skip
     times = sorted(measure_rounds_page(app, seeded))
     p50 = statistics.median(times)
     p95 = times[int(len(times) * 0.95) - 1]

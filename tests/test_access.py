@@ -21,6 +21,7 @@ EVERYONE = frozenset(Role)
 MANAGERS = frozenset({ADMIN, OFFICE})
 REVIEWERS = frozenset({OFFICE, SUPERVISOR, ADMIN})
 WRITERS = frozenset({FLOOR, GUARD})
+TABLET_CARRIERS = frozenset({FLOOR, GUARD, ENGINEERING})
 
 # Every route of the app and who may use it. Changing a line here is a decision about
 # security: make it on purpose, with the route's change.
@@ -51,14 +52,23 @@ ROUTE_ROLES = {
     "patrols.tablet": frozenset({FLOOR}),
     "patrols.review": REVIEWERS,
     "patrols.round": REVIEWERS,
+    "patrols.checklists": frozenset({SUPERVISOR, ADMIN}),
+    "patrols.checklist": frozenset({SUPERVISOR, ADMIN}),
+    "patrols.area": frozenset({SUPERVISOR, ADMIN}),
     "desk.listing_csv": REVIEWERS,
     "syncapi.token": EVERYONE,
     "syncapi.problems": REVIEWERS,
     "syncapi.push": EVERYONE,
     "syncapi.pull": EVERYONE,
     "syncapi.put_attachment": EVERYONE,
-    "handover.pin": WRITERS,
-    "handover.pins": WRITERS,
+    # Every role that carries a tablet (app.navigation.TABLET_ROLES) hands it over.
+    "handover.pin": TABLET_CARRIERS,
+    "handover.pins": TABLET_CARRIERS,
+    "repairs.tablet": frozenset({FLOOR, ENGINEERING}),
+    "repairs.step_saved": frozenset({FLOOR, ENGINEERING}),
+    "repairs.review": REVIEWERS,
+    "repairs.ticket": REVIEWERS,
+    "repairs.move": frozenset({OFFICE, SUPERVISOR}),
 }
 # Signed by a device's token instead of the session cookie (and so exempt from CSRF).
 DEVICE_TOKEN_ROUTES = {"syncapi.push", "syncapi.pull", "syncapi.put_attachment", "handover.pins"}

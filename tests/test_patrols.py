@@ -18,8 +18,10 @@ from app.patrols.models import (
     Outcome,
     PatrolResult,
     PatrolRound,
+    PatrolSchedule,
 )
-from tests.support import JPEG, Tablet
+from app.repairs.models import RepairCategory, RepairTicket, TicketState
+from tests.support import JPEG, Tablet, table_contents
 
 MUTATION = "patrols.submit_round@1"
 
@@ -146,6 +148,10 @@ def test_a_reading_outside_the_standard_is_a_problem_whatever_the_device_said(ap
             )
         )
         assert problems == 2
+        tickets = {t.category: t for t in db.session.scalars(select(RepairTicket))}
+        assert set(tickets) == {RepairCategory.LIGHTING, RepairCategory.HVAC}
+        assert "读数 29 °C，标准 22–26" in tickets[RepairCategory.HVAC].note
+        assert tickets[RepairCategory.HVAC].state is TicketState.OPEN
 
 
 def test_a_round_sent_twice_is_kept_once_with_one_duty_line(app, checklists):
@@ -160,6 +166,9 @@ def test_a_round_sent_twice_is_kept_once_with_one_duty_line(app, checklists):
         assert db.session.scalar(select(func.count(PatrolRound.id))) == 1
         assert db.session.scalar(select(func.count(PatrolResult.id))) == len(lobby["items"])
         assert db.session.scalar(select(func.count(DutyEntry.id))) == 1
+        (ticket,) = db.session.scalars(select(RepairTicket)).all()
+        assert ticket.category is RepairCategory.PLANTS and ticket.note == "植物是否有干枯：干枯"
+        assert ticket.location == "1F · 大堂" and ticket.source_id == uuid.UUID(first["args"]["id"])
 
 
 def test_a_round_begun_on_an_old_version_is_accepted_and_says_so(app, client, auth, checklists):
@@ -277,3 +286,81 @@ def test_the_demo_has_checklists_schedules_and_a_week_of_rounds(app):
         assert {r.area.name for r in rounds} >= {"大堂", "12层办公区"}
         assert min(r.started_at for r in rounds) < utcnow() - timedelta(days=6)
         assert sum(r.problems for r in rounds) == 4
+
+
+def test_a_supervisor_edits_a_checklist_into_a_new_version_that_tablets_get(
+    app, client, auth, checklists
+):
+    office = area_named(app, "12层办公区")
+    tablet = Tablet(app, "floor1")
+    tablet.pull()
+    auth.login("super1")
+    page = client.get("/patrols/checklists/office_floor").get_data(as_text=True)
+    assert "植物是否有干枯" in page
+    with app.app_context():
+        rows = len(items_of(db.session.get(ChecklistTemplate, office["template_id"])))
+    form = {"rows": str(rows + 1)}
+    with app.app_context():
+        for index, item in enumerate(
+            items_of(db.session.get(ChecklistTemplate, office["template_id"]))
+        ):
+            for name, value in item.items():
+                if value is None or value is False:
+                    continue
+                form[f"item-{index}-{name}"] = "on" if value is True else str(value)
+            form[f"item-{index}-position"] = str(index + 1)
+    form[f"item-{rows}-label"] = "饮水机"
+    form[f"item-{rows}-kind"] = "check"
+    form[f"item-{rows}-category"] = "facilities"
+    form[f"item-{rows}-position"] = "0"
+    form["item-0-remove"] = "on"
+    bad = dict(form, **{"item-3-min_value": "30", "item-3-max_value": "20"})
+    before = table_contents(app)
+    refused = auth.post("/patrols/checklists/office_floor", data=bad)
+    assert refused.status_code == 422 and "最小值大于最大值" in refused.get_data(as_text=True)
+    assert table_contents(app) == before
+    assert auth.post("/patrols/checklists/office_floor", data=form).status_code == 302
+    with app.app_context():
+        current = db.session.scalar(
+            select(ChecklistTemplate).where(
+                ChecklistTemplate.area_kind == AreaKind.OFFICE_FLOOR, ChecklistTemplate.current
+            )
+        )
+        assert current.version == 2
+        labels = [item.label for item in current.items]
+        assert labels[0] == "饮水机" and "门窗是否正常使用" not in labels
+    changes = tablet.pull().get_json()["changes"]
+    templates = [c for c in changes if c["kind"] == "patrol_template"]
+    assert {c["op"] for c in templates} == {"put", "delete"}
+    put = next(c for c in templates if c["op"] == "put")
+    assert put["data"]["version"] == 2 and put["data"]["items"][0]["label"] == "饮水机"
+
+
+def test_a_schedule_change_and_an_area_standard_reach_the_tablets(app, client, auth, checklists):
+    lobby = area_named(app, "大堂")
+    tablet = Tablet(app, "floor1")
+    tablet.pull()
+    auth.login("admin")
+    form = {
+        "schedule-every_minutes": "30",
+        "schedule-starts": "07:00",
+        "schedule-ends": "22:00",
+        "std-ac_comfort-min_value": "23",
+        "std-ac_comfort-max_value": "25",
+        "std-light_level-min_value": "",
+        "std-light_level-max_value": "",
+    }
+    refused = auth.post(f"/patrols/areas/{lobby['id']}", data={**form, "schedule-ends": ""})
+    assert refused.status_code == 422
+    assert auth.post(f"/patrols/areas/{lobby['id']}", data=form).status_code == 302
+    changes = tablet.pull().get_json()["changes"]
+    schedules = [c["data"] for c in changes if c["kind"] == "patrol_schedule" and c["op"] == "put"]
+    assert schedules == [{"area_id": lobby["id"], "every_minutes": 30, "starts": "07:00",
+                          "ends": "22:00"}]  # fmt: skip
+    standards = [c for c in changes if c["kind"] == "patrol_standard"]
+    assert {(c["op"], (c.get("data") or {}).get("item_key")) for c in standards} == {
+        ("put", "ac_comfort"),
+        ("delete", None),
+    }
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PatrolSchedule.id))) == 25

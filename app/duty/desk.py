@@ -11,7 +11,7 @@ from app.jobs import Column, DeskListing, Filter
 from app.models import Area, Floor, areas_at
 
 
-def area_choices(property_id: int) -> list[tuple[str, str]]:
+def _areas(property_id: int) -> list[tuple[str, str]]:
     query = areas_at(property_id, Area.id, Area.name).order_by(Floor.level, Area.name)
     return [(str(area_id), name) for area_id, name in db.session.execute(query)]
 
@@ -49,7 +49,7 @@ LISTING = DeskListing(
         Filter(
             "area",
             _l("Area"),
-            area_choices,
+            _areas,
             lambda query, value: query.where(DutyEntry.area_id == int(value)),
         ),
     ],

@@ -14,7 +14,7 @@ PATROLLERS = frozenset({Role.FLOOR_STAFF})
 READERS = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.ADMIN})
 EDITORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
-from app.patrols import routes  # noqa: E402,F401
+from app.patrols import editors, routes  # noqa: E402,F401
 from app.patrols.demo import add_demo_patrols  # noqa: E402
 from app.patrols.desk import LISTING  # noqa: E402
 from app.patrols.sync import KINDS, RoundArgs, submit_round  # noqa: E402
@@ -25,6 +25,7 @@ JOB = Job(
     nav=[
         NavEntry("patrols.tablet", _l("Patrols"), 5, PATROLLERS),
         NavEntry("patrols.review", _l("Patrols"), 20, READERS),
+        NavEntry("patrols.checklists", _l("Checklists"), 85, EDITORS),
     ],
     kinds=KINDS,
     mutations=[

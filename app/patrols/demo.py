@@ -21,6 +21,7 @@ from app.patrols.models import (
     PatrolSchedule,
 )
 from app.patrols.schedule import Schedule, slots
+from app.repairs.models import RepairCategory
 
 CHECK, READING, TEXT = ItemKind.CHECK, ItemKind.READING, ItemKind.TEXT
 # key, label, kind, unit, min, max, repair category, photo required on a problem
@@ -61,11 +62,16 @@ SCHEDULES = {
 LOBBY_LIGHT = (500.0, 1000.0)
 
 
+def checklist_items(kind: AreaKind) -> list[dict]:
+    """The demo checklist of an area kind, as ``build_template`` takes it."""
+    items = [dict(zip(ITEM_FIELDS, item, strict=True)) for item in CHECKLISTS[kind]]
+    return [{**item, "category": RepairCategory(item["category"])} for item in items]
+
+
 def add_checklists(prop: Property) -> None:
     """Version 1 of each checklist, every area's schedule, the lobby's light standard."""
-    for kind, items in CHECKLISTS.items():
-        fields = [dict(zip(ITEM_FIELDS, item, strict=True)) for item in items]
-        build_template(prop.id, kind, 1, fields, created_by=None)
+    for kind in CHECKLISTS:
+        build_template(prop.id, kind, 1, checklist_items(kind), created_by=None)
     for area in db.session.scalars(areas_at(prop.id)):
         every, starts, ends = SCHEDULES.get(area.kind, SCHEDULES[AreaKind.PLANT_ROOM])
         db.session.add(

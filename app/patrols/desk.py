@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.duty.desk import area_choices
+from app.duty.desk import _areas as area_choices
 from app.extensions import db
 from app.jobs import Column, DeskListing, Filter
 from app.models import Property, Role, User, works_at

@@ -199,7 +199,7 @@ def checklist(kind: str):
         "content",
         status=status,
         area_kind=area_kind,
-        template=template,
+        checklist=template,
         items=items,
         new_rows=NEW_ROWS,
         errors=errors,

@@ -21,6 +21,7 @@ from app.models import (
     enum_column,
     utcnow,
 )
+from app.repairs.models import RepairCategory
 
 
 class ItemKind(LabelledEnum):
@@ -72,8 +73,8 @@ class ChecklistItem(db.Model):
     unit: Mapped[str | None] = mapped_column(String(16))
     min_value: Mapped[float | None] = mapped_column(Float)
     max_value: Mapped[float | None] = mapped_column(Float)
-    # A value of app.repairs.models.RepairCategory: where this item's problems go.
-    category: Mapped[str] = mapped_column(String(32))
+    # Where this item's problems go as repair tickets.
+    category: Mapped[RepairCategory] = mapped_column(enum_column(RepairCategory))
     photo_required: Mapped[bool] = mapped_column(default=False)
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="items")

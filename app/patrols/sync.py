@@ -24,6 +24,7 @@ from app.patrols.models import (
     PatrolRound,
     PatrolSchedule,
 )
+from app.repairs.tickets import open_ticket
 from sync.handlers import MutationContext
 from sync.merge import insert_device_record
 from sync.registry import RecordKind
@@ -57,7 +58,7 @@ def serialize_template(template: ChecklistTemplate) -> dict:
                 "unit": item.unit,
                 "min": item.min_value,
                 "max": item.max_value,
-                "category": str(item.category),
+                "category": item.category.value,
                 "photo_required": item.photo_required,
             }
             for item in template.items
@@ -286,6 +287,19 @@ def submit_round(context: MutationContext, args: dict) -> None:
         insert_device_record(context, PatrolResult, result_id, values)
     photo_ids = [p for result in args["results"] for p in result["photo_ids"]]
     context.reference_attachments("patrol_round", round_id, photo_ids)
+    location = f"{area.floor.name} · {area.name}"
+    for item, values, standard in problems:
+        open_ticket(
+            context,
+            ticket_id=values["ticket_id"],
+            category=item.category,
+            location=location,
+            note=_problem_note(item, values, standard),
+            photo_ids=values["photo_ids"],
+            source="patrol",
+            source_id=round_id,
+            area_id=area.id,
+        )
     add_summary(
         context,
         uuid.uuid5(round_id, "duty"),
@@ -293,6 +307,27 @@ def submit_round(context: MutationContext, args: dict) -> None:
         _summary(area, len(results), [item.label for item, _v, _s in problems]),
         Category.FACILITY if problems else Category.OTHER,
     )
+
+
+def _problem_note(item, values: dict, standard: tuple) -> str:
+    """What the ticket says: the item, the reading against its standard, the note."""
+    parts = []
+    if values["out_of_standard"]:
+        low, high = ("" if bound is None else f"{bound:g}" for bound in standard)
+        parts.append(
+            _(
+                "reading %(value)s %(unit)s, standard %(low)s–%(high)s",
+                value=f"{values['value']:g}",
+                unit=item.unit or "",
+                low=low,
+                high=high,
+            )
+        )
+    if values["note"]:
+        parts.append(values["note"])
+    if not parts:
+        return item.label
+    return _("%(item)s: %(detail)s", item=item.label, detail=_("; ").join(parts))
 
 
 def _summary(area: Area, count: int, problem_labels: list[str]) -> str:

@@ -1,8 +1,8 @@
 """patrols
 
-Revision ID: 4bd4af6497d0
-Revises: 6e9faa6ee962
-Create Date: 2026-12-01 09:56:52.328044
+Revision ID: 5c2b33cabee0
+Revises: 6e9faa6ee962, 5b7ffbca6973
+Create Date: 2026-12-01 10:10:30.328799
 
 """
 from alembic import op
@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '4bd4af6497d0'
-down_revision = '6e9faa6ee962'
+revision = '5c2b33cabee0'
+# Both heads of main: the areas' checkpoint codes and the repair tickets.
+down_revision = ('6e9faa6ee962', '5b7ffbca6973')
 branch_labels = None
 depends_on = None
 
@@ -44,7 +45,7 @@ def upgrade():
     sa.Column('unit', sa.String(length=16), nullable=True),
     sa.Column('min_value', sa.Float(), nullable=True),
     sa.Column('max_value', sa.Float(), nullable=True),
-    sa.Column('category', sa.String(length=32), nullable=False),
+    sa.Column('category', sa.Enum('doors_windows', 'gates', 'lighting', 'fire', 'hvac', 'cleaning', 'plants', 'lifts', 'facilities', 'other', name='repaircategory', native_enum=False, length=32), nullable=False),
     sa.Column('photo_required', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['template_id'], ['checklist_template.id'], name=op.f('fk_checklist_item_template_id_checklist_template')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_item'))
