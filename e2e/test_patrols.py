@@ -1,19 +1,23 @@
 """A patrol on a tablet with no network from sign-in onward: the checkpoint scanned with
 the camera, two problems with photos, a reload halfway, the round finished and sent once
-the network returns; then the office sees it with its photos."""
+the network returns; then the office sees it and its two repair tickets with their
+photos, and once one is fixed the next round verifies it."""
 
 import re
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Area, Property, areas_at
+from app.models import Area, Property, User, areas_at
 from app.patrols.demo import add_checklists
 from app.patrols.models import ChecklistTemplate, Outcome, PatrolRound
+from app.repairs.models import RepairTicket, TicketState
 from e2e.support import DESKTOP, requests_while_offline, sign_in
-from tests.support import png
+from tests.support import AuthActions, Tablet, png
 
 SYNCED = "全部已同步"
 FLOOR_12 = "12层办公区"
@@ -122,3 +126,66 @@ def test_a_patrol_offline_from_sign_in_reaches_the_office_with_its_photos(
     for row in rows.all():
         expect(row.locator("img")).to_have_count(1)
         assert row.locator("img").evaluate("(image) => image.naturalWidth") > 0
+
+    # The office sees the two tickets the round opened, each with its photo.
+    with live_server.app.app_context():
+        tickets = db.session.scalars(
+            select(RepairTicket).where(RepairTicket.source_id == round_id)
+        ).all()
+        assert sorted(t.category.value for t in tickets) == ["lighting", "plants"]
+        lighting = next(t for t in tickets if t.category.value == "lighting")
+        ticket_ids = [t.id for t in tickets]
+    for ticket_id in ticket_ids:
+        office.goto(f"/repairs/desk/{ticket_id}")
+        expect(office.locator("main")).to_contain_text(FLOOR_12)
+        photo = office.locator("main img").first
+        expect(photo).to_be_visible()
+        assert photo.evaluate("(image) => image.naturalWidth") > 0
+
+    # Engineering fixes the lighting (the engineer's own tablet is app/repairs' test)...
+    fix_through_the_server(live_server.app, lighting.id)
+    # ...and the next round of floor 12 verifies it.
+    page.goto("/patrols/")
+    expect(page.locator("#sync-chip")).to_contain_text(SYNCED)
+    page.locator(".patrol-areas a", has_text=FLOOR_12).click()
+    ticket = item(page, "照明灯具完好").locator(".item-ticket")
+    expect(ticket).to_contain_text(f"维修单 #{lighting.number} 已修复 — 请核实")
+    ticket.get_by_role("button", name="已核实").click()
+    expect(ticket).to_contain_text("已核实，等待同步")
+    expect(page.locator("#sync-chip")).to_contain_text(SYNCED)
+    with live_server.app.app_context():
+        assert db.session.get(RepairTicket, lighting.id).state is TicketState.VERIFIED
+
+
+def fix_through_the_server(app, ticket_id) -> None:
+    """The office assigns the ticket to eng1, whose tablet starts and fixes it."""
+    client = app.test_client()
+    office = AuthActions(client)
+    office.login("office1")
+    with app.app_context():
+        version = db.session.get(RepairTicket, ticket_id).version
+        engineer_id = db.session.scalar(select(User.id).where(User.username == "eng1"))
+    assigned = office.post(
+        f"/repairs/desk/{ticket_id}/assign",
+        data={"base_version": version, "note": "", "assigned_to_id": engineer_id},
+    )
+    assert assigned.status_code == 303
+    with app.app_context():
+        version = db.session.get(RepairTicket, ticket_id).version
+    engineer = Tablet(app, "eng1")
+    steps = [
+        {
+            "id": number,
+            "name": f"repairs.{move}@1",
+            "args": {
+                "id": str(uuid.uuid4()),
+                "ticket_id": str(ticket_id),
+                "base_version": version,
+                "note": note,
+            },
+            "device_time": datetime.now(UTC).isoformat(),
+        }  # fmt: skip
+        for number, (move, note) in enumerate([("start", "到场"), ("fix", "已换灯管")], 1)
+    ]
+    reply = engineer.push(*steps).get_json()
+    assert [r["status"] for r in reply["results"]] == ["applied", "applied"]

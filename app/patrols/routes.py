@@ -16,6 +16,7 @@ from app.patrols.desk import COLUMNS, DETAILS, LISTING
 from app.patrols.models import ChecklistTemplate, PatrolResult, PatrolRound
 from app.patrols.schedule import GRACE
 from app.rendering import render_page
+from app.repairs.models import RepairTicket, TicketState
 
 
 @bp.route("/")
@@ -30,6 +31,7 @@ def tablet():
         grace_minutes=int(GRACE.total_seconds() // 60),
         max_photos=shared.MAX_PHOTOS,
         max_text=shared.MAX_TEXT,
+        ticket_states={state.value: state.label for state in TicketState},
     )
 
 
@@ -60,6 +62,13 @@ def round(record_id: uuid.UUID):
             ChecklistTemplate.current,
         )
     )
+    ticket_ids = [result.ticket_id for result in results if result.ticket_id]
+    tickets = {
+        ticket.id: ticket
+        for ticket in db.session.scalars(
+            select(RepairTicket).where(RepairTicket.id.in_(ticket_ids))
+        )
+    }
     return render_page(
         "patrols/round.html",
         "content",
@@ -67,5 +76,6 @@ def round(record_id: uuid.UUID):
         results=results,
         columns=[*COLUMNS, *DETAILS],
         current_version=current,
+        tickets=tickets,
         arrived=arrived([p for result in results for p in result.photo_ids]),
     )

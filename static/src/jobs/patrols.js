@@ -12,6 +12,9 @@ import { defineView, localRecords } from "../views.js";
 import { dueStatus } from "./patrols-due.js";
 
 const MUTATION = "patrols.submit_round@1";
+// A patrol checks a fixed repair of its area (app/repairs): these moves, by button.
+const TICKET_MOVES = { verify: "repairs.verify@1", reopen: "repairs.reopen@1" };
+const UNDER_REPAIR = new Set(["open", "assigned", "in_progress", "fixed", "reopened"]);
 const DRAFT_PREFIX = "patrol-round:";
 export const CHECKPOINT_PREFIX = "kefu-checkpoint:";
 // The order of the list: what needs doing first.
@@ -184,6 +187,53 @@ function renderState(element, item) {
   }
 }
 
+/** The area's tickets under repair, with the checks this tablet made still waiting. */
+async function ticketsOf(areaId) {
+  const waiting = new Map();
+  for (const mutation of await (await database()).getAll("outbox")) {
+    const move = Object.keys(TICKET_MOVES).find((name) => TICKET_MOVES[name] === mutation.name);
+    if (move) waiting.set(mutation.args.ticket_id, move);
+  }
+  return (await localRecords("repair_ticket"))
+    .filter((ticket) => ticket.area_id === areaId && UNDER_REPAIR.has(ticket.state))
+    .map((ticket) => ({ ...ticket, checked: waiting.get(ticket.id) ?? null }));
+}
+
+function renderTicket(element, item) {
+  const ticket = current.tickets.find((candidate) => candidate.category === item.category);
+  const box = element.querySelector(".item-ticket");
+  box.hidden = !ticket;
+  if (!ticket) return;
+  const labels = labelsOf();
+  const states = JSON.parse(root().dataset.ticketStates);
+  const text = box.querySelector(".ticket-text");
+  const fixed = ticket.state === "fixed" && !ticket.checked;
+  if (ticket.checked) text.textContent = ticket.checked === "verify" ? labels.verified : labels.reopened;
+  else if (fixed) text.textContent = fill(labels.ticket_fixed, { number: ticket.number });
+  else text.textContent = fill(labels.ticket, { number: ticket.number, state: states[ticket.state] ?? ticket.state });
+  for (const button of box.querySelectorAll("[data-move]")) {
+    button.hidden = !fixed;
+    button.onclick = () => checkRepair(element, item, ticket, button.dataset.move);
+  }
+}
+
+/** The patrol confirms a fixed repair, or reopens it with the item's note as the reason. */
+async function checkRepair(element, item, ticket, move) {
+  const person = await holder();
+  if (!person) return;
+  const note = answerOf(item).note.trim();
+  if (move === "reopen" && !note) {
+    say(document.getElementById("round-result"), labelsOf().reopen_needs_note, true);
+    element.querySelector("textarea").focus();
+    return;
+  }
+  const args = { id: uuidv7(), ticket_id: ticket.id, base_version: ticket.version, note, photo_ids: [] };
+  await enqueue(TICKET_MOVES[move], args, [], person.id);
+  ticket.checked = move;
+  renderTicket(element, item);
+  await afterChange();
+}
+
 function renderItem(item, template) {
   const element = template.content.firstElementChild.cloneNode(true);
   const answer = answerOf(item);
@@ -240,6 +290,7 @@ function renderItem(item, template) {
   });
   renderPhotos(element, item);
   renderState(element, item);
+  renderTicket(element, item);
   return element;
 }
 
@@ -258,10 +309,11 @@ function say(target, text, alert = false) {
 
 async function openArea(areaId, scannedCode = null) {
   const labels = labelsOf();
-  const [areas, templates, standards] = await Promise.all([
+  const [areas, templates, standards, tickets] = await Promise.all([
     numbered("area"),
     numbered("patrol_template"),
     localRecords("patrol_standard"),
+    ticketsOf(areaId),
   ]);
   const area = areas.find((candidate) => candidate.id === areaId);
   if (!area) {
@@ -283,6 +335,7 @@ async function openArea(areaId, scannedCode = null) {
     area,
     stored: Boolean(draft),
     standards: new Map(standards.filter((s) => s.area_id === areaId).map((s) => [s.item_key, s])),
+    tickets,
     round: draft?.round ?? {
       id: uuidv7(),
       area_id: areaId,
