@@ -286,6 +286,10 @@ def test_the_demo_has_checklists_schedules_and_a_week_of_rounds(app):
         assert {r.area.name for r in rounds} >= {"大堂", "12层办公区"}
         assert min(r.started_at for r in rounds) < utcnow() - timedelta(days=6)
         assert sum(r.problems for r in rounds) == 4
+        opened = db.session.scalars(
+            select(RepairTicket).where(RepairTicket.source_id.in_([r.id for r in rounds]))
+        ).all()
+        assert len(opened) == 4
 
 
 def test_a_supervisor_edits_a_checklist_into_a_new_version_that_tablets_get(

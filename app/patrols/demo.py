@@ -22,6 +22,10 @@ from app.patrols.models import (
 )
 from app.patrols.schedule import Schedule, slots
 from app.repairs.models import RepairCategory
+from app.repairs.tickets import open_ticket
+from app.syncapi import current_registry
+from sync.handlers import MutationContext
+from sync.registry import Actor
 
 CHECK, READING, TEXT = ItemKind.CHECK, ItemKind.READING, ItemKind.TEXT
 # key, label, kind, unit, min, max, repair category, photo required on a problem
@@ -167,8 +171,30 @@ def _demo_round(prop, area, template, device, user, begun, problems) -> None:
     )
     # Results refer to their round by key alone: the round goes in first.
     db.session.flush()
+    context = MutationContext(
+        db.session,
+        current_registry(),
+        Actor(device.id, user.id, user.role.value, prop.id),
+        None,
+        None,
+        begun + timedelta(minutes=7),
+        begun + timedelta(minutes=7, seconds=20),
+    )
     for item in template.items:
         value, note = problems.get(item.key, (None, None))
+        if item.key in problems:
+            # As the round's mutation would: through the repairs job's own call.
+            open_ticket(
+                context,
+                ticket_id=uuid.uuid5(round_id, item.key),
+                category=item.category,
+                location=f"{area.floor.name} · {area.name}",
+                note=f"{item.label}：{note}",
+                photo_ids=[],
+                source="patrol",
+                source_id=round_id,
+                area_id=area.id,
+            )
         if item.kind is ItemKind.READING and value is None:
             value = round(((item.min_value or 0) + (item.max_value or 0)) / 2, 1)
         db.session.add(
