@@ -52,6 +52,7 @@ ROUTE_ROLES = {
     "patrols.tablet": frozenset({FLOOR}),
     "patrols.review": REVIEWERS,
     "patrols.round": REVIEWERS,
+    "patrols.punctuality": REVIEWERS,
     "patrols.checklists": frozenset({SUPERVISOR, ADMIN}),
     "patrols.checklist": frozenset({SUPERVISOR, ADMIN}),
     "patrols.area": frozenset({SUPERVISOR, ADMIN}),

@@ -1,8 +1,10 @@
 """Floor patrols through the real endpoints: the round a tablet submits, what the server
 checks again, the tickets and duty-log line it adds, versions, roles, the office's pages."""
 
+import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -368,3 +370,25 @@ def test_a_schedule_change_and_an_area_standard_reach_the_tablets(app, client, a
     }
     with app.app_context():
         assert db.session.scalar(select(func.count(PatrolSchedule.id))) == 25
+
+
+def test_the_office_sees_late_and_missed_rounds_of_a_day_in_the_property_s_zone(
+    app, client, auth, checklists
+):
+    lobby = area_named(app, "大堂")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    yesterday = datetime.now(shanghai).date() - timedelta(days=1)
+
+    def begun_at(hour: int, minute: int) -> str:
+        return datetime.combine(yesterday, time(hour, minute), shanghai).isoformat()
+
+    tablet = Tablet(app, "floor1")
+    late = a_round(1, lobby, started_at=begun_at(10, 30), ended_at=begun_at(10, 38))
+    on_time = a_round(2, lobby, started_at=begun_at(11, 5), ended_at=begun_at(11, 12))
+    assert statuses(tablet.push(late, on_time)) == ["applied", "applied"]
+    auth.login("office1")
+    page = client.get(f"/patrols/punctuality?day={yesterday.isoformat()}").get_data(as_text=True)
+    row = next(r for r in page.split("<tr>") if "1F · 大堂" in r)
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    assert cells[:4] == ["1", "1", "11", "0"]
+    assert "08:00 09:00 12:00" in row

@@ -25,6 +25,7 @@ JOB = Job(
     nav=[
         NavEntry("patrols.tablet", _l("Patrols"), 5, PATROLLERS),
         NavEntry("patrols.review", _l("Patrols"), 20, READERS),
+        NavEntry("patrols.punctuality", _l("Patrol punctuality"), 21, READERS),
         NavEntry("patrols.checklists", _l("Checklists"), 85, EDITORS),
     ],
     kinds=KINDS,
