@@ -21,6 +21,8 @@ EVERYONE = frozenset(Role)
 MANAGERS = frozenset({ADMIN, OFFICE})
 REVIEWERS = frozenset({OFFICE, SUPERVISOR, ADMIN})
 WRITERS = frozenset({FLOOR, GUARD})
+# Who sees a worker's full ID number, on the pass's own page: the office and supervisors.
+GATE_OFFICE = frozenset({OFFICE, SUPERVISOR})
 
 # Every route of the app and who may use it. Changing a line here is a decision about
 # security: make it on purpose, with the route's change.
@@ -54,6 +56,21 @@ ROUTE_ROLES = {
     "syncapi.push": EVERYONE,
     "syncapi.pull": EVERYONE,
     "syncapi.put_attachment": EVERYONE,
+    "gate.check": frozenset({GUARD}),
+    "gate.permits": GATE_OFFICE,
+    "gate.permit": GATE_OFFICE,
+    "gate.pass_new": GATE_OFFICE,
+    "gate.pass_page": GATE_OFFICE,
+    "gate.pass_revoke": GATE_OFFICE,
+    "gate.pass_reissue": GATE_OFFICE,
+    "gate.pass_print": GATE_OFFICE,
+    "gate.pass_photo": GATE_OFFICE,
+    "gate.exit_passes": GATE_OFFICE,
+    "gate.exit_pass": GATE_OFFICE,
+    "gate.events": GATE_OFFICE,
+    "gate.event": GATE_OFFICE,
+    "gate.flags": GATE_OFFICE,
+    "gate.settings": GATE_OFFICE,
     "handover.pin": WRITERS,
     "handover.pins": WRITERS,
 }
