@@ -3,7 +3,6 @@ passes (one revoked, one expired), a week of entries and exits, and two exit pas
 
 import base64
 import random
-import secrets
 import uuid
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -12,13 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.extensions import db
+from app.gate.issue import issue_exit_pass, issue_pass
 from app.gate.models import (
     CheckState,
     Direction,
-    ExitPass,
     GateEvent,
     GateSettings,
-    PassPhoto,
     PassState,
     Permit,
     WorkerPass,
@@ -54,7 +52,6 @@ def add_demo_gate(prop: Property) -> None:
     zone = ZoneInfo(prop.timezone)
     today = utcnow().astimezone(zone).date()
     db.session.add(GateSettings(property_id=prop.id))
-    number = 0
     passes: list[WorkerPass] = []
     for unit, owner, company, foreman, phone, workers in PERMITS:
         permit = Permit(
@@ -69,41 +66,28 @@ def add_demo_gate(prop: Property) -> None:
             deposit_yuan=5000,
         )
         db.session.add(permit)
+        db.session.flush()
         for _ in range(workers):
-            number += 1
-            worker_pass = WorkerPass(
-                property_id=prop.id,
-                permit=permit,
-                number=number,
-                name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                id_number=demo_id_number(rng),
-                phone=f"139{rng.randrange(10**8):08d}",
-                trade=rng.choice(TRADES),
-                valid_from=permit.starts_on,
-                valid_until=permit.ends_on,
-                token=secrets.token_urlsafe(24),
+            passes.append(
+                issue_pass(
+                    permit,
+                    (DEMO_PHOTO, "image/jpeg", DEMO_THUMBNAIL),
+                    name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    id_number=demo_id_number(rng),
+                    phone=f"139{rng.randrange(10**8):08d}",
+                    trade=rng.choice(TRADES),
+                    valid_from=permit.starts_on,
+                    valid_until=permit.ends_on,
+                )
             )
-            passes.append(worker_pass)
-            db.session.add(worker_pass)
     revoked, expired = passes[3], passes[12]
     revoked.state = PassState.REVOKED
     revoked.revoked_reason = "已离职，证件未退回"
     revoked.revoked_at = utcnow() - timedelta(days=1)
     expired.valid_from = today - timedelta(days=20)
     expired.valid_until = today - timedelta(days=2)
-    db.session.flush()
-    for worker_pass in passes:
-        db.session.add(
-            PassPhoto(
-                property_id=prop.id,
-                worker_pass=worker_pass,
-                content=DEMO_PHOTO,
-                content_type="image/jpeg",
-                thumbnail=DEMO_THUMBNAIL,
-                live=worker_pass is not revoked,
-                expires_at=end_of_day(worker_pass.valid_until, prop.timezone),
-            )
-        )
+    revoked.photo.live = False
+    expired.photo.expires_at = end_of_day(expired.valid_until, prop.timezone)
     guard = db.session.scalar(select(User).where(User.username == "guard1"))
     tablet = Device(
         id=uuid.uuid4(), user=guard, property=prop, user_agent="demo tablet", name="1号门岗平板"
@@ -140,24 +124,17 @@ def add_demo_gate(prop: Property) -> None:
                     )
                 )
     office = db.session.scalar(select(User).where(User.username == "office1"))
-    for number, (unit, items, carrier, plate) in enumerate(
-        [
-            ("1203室", "旧木门 2 扇，废旧瓷砖 30 箱", "黄师傅", "沪A·12345"),
-            ("2001室", "办公桌椅 12 套", "马师傅", "沪B·67890"),
-        ],
-        start=1,
+    for unit, items, carrier, plate in (
+        ("1203室", "旧木门 2 扇，废旧瓷砖 30 箱", "黄师傅", "沪A·12345"),
+        ("2001室", "办公桌椅 12 套", "马师傅", "沪B·67890"),
     ):
-        db.session.add(
-            ExitPass(
-                property_id=prop.id,
-                number=number,
-                unit=unit,
-                items=items,
-                carrier=carrier,
-                plate=plate,
-                valid_on=today,
-                approver="陈主管",
-                token=secrets.token_urlsafe(24),
-                issued_by=office,
-            )
+        issue_exit_pass(
+            prop.id,
+            office.id,
+            unit=unit,
+            items=items,
+            carrier=carrier,
+            plate=plate,
+            valid_on=today,
+            approver="陈主管",
         )

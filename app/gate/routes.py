@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import secrets
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ import segno
 from flask import abort, current_app, g, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.access import roles_allowed
@@ -24,6 +23,7 @@ from app.extensions import db
 from app.forms import validate_form
 from app.gate import GUARDS, OFFICE, bp
 from app.gate.desk import COLUMNS, LISTING, still_inside
+from app.gate.issue import issue_exit_pass, issue_pass, new_token
 from app.gate.models import (
     DEFAULT_CLOSING,
     DEFAULT_DAYS,
@@ -32,7 +32,6 @@ from app.gate.models import (
     ExitPass,
     GateEvent,
     GateSettings,
-    PassPhoto,
     PassState,
     Permit,
     PermitState,
@@ -40,7 +39,7 @@ from app.gate.models import (
 )
 from app.gate.rules import masked_id
 from app.gate.schemas import ExitPassSchema, PassSchema, PermitSchema, ReasonSchema, SettingsSchema
-from app.gate.sync import end_of_day, exit_qr, pass_qr, qr_hash
+from app.gate.sync import exit_qr, pass_qr, qr_hash
 from app.jobs import reason_labels
 from app.models import User, utcnow
 from app.rendering import render_page
@@ -74,17 +73,6 @@ def settings_of(property_id: int) -> GateSettings:
 def qr_svg(text: str) -> Markup:
     """The QR code of ``text`` as inline SVG (segno), crisp at any print size."""
     return Markup(segno.make(text, error="m").svg_inline(scale=4, border=2, omitsize=True))
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def _next_number(model) -> int:
-    latest = db.session.scalar(
-        select(func.max(model.number)).where(model.property_id == g.property.id)
-    )
-    return (latest or 0) + 1
 
 
 def _own(model, record_id):
@@ -230,10 +218,6 @@ def _within_permit(data: dict, permit: Permit, errors: dict) -> None:
         errors["valid_until"] = [_("A pass is valid only within its permit's dates.")]
 
 
-def _photo_expiry(worker_pass: WorkerPass) -> datetime:
-    return end_of_day(worker_pass.valid_until, g.property.timezone)
-
-
 @bp.route("/permits/<int:permit_id>/passes", methods=["POST"])
 @roles_allowed(*OFFICE)
 def pass_new(permit_id: int):
@@ -251,28 +235,9 @@ def pass_new(permit_id: int):
         _photo_of_request({}, errors, required=True)
     if errors:
         return _permit_page(permit, 422, pass_form=request.form, pass_errors=errors)
-    content, content_type, thumbnail = photo
     data.pop("thumbnail", None)
-    worker_pass = WorkerPass(
-        property_id=g.property.id,
-        permit=permit,
-        number=_next_number(WorkerPass),
-        token=new_token(),
-        **data,
-    )
-    db.session.add(worker_pass)
-    db.session.flush()
-    db.session.add(
-        PassPhoto(
-            property_id=g.property.id,
-            worker_pass=worker_pass,
-            content=content,
-            content_type=content_type,
-            thumbnail=thumbnail,
-            expires_at=_photo_expiry(worker_pass),
-        )
-    )
     try:
+        worker_pass = issue_pass(permit, photo, **data)
         db.session.commit()
     except IntegrityError:
         # Another office desk issued the same person a pass a moment ago.
@@ -403,14 +368,7 @@ def exit_passes():
     data, errors = validate_form(ExitPassSchema())
     if errors:
         return _exit_passes_page(422, form=request.form, errors=errors)
-    exit_pass = ExitPass(
-        property_id=g.property.id,
-        number=_next_number(ExitPass),
-        token=new_token(),
-        issued_by_id=g.user.id,
-        **data,
-    )
-    db.session.add(exit_pass)
+    exit_pass = issue_exit_pass(g.property.id, g.user.id, **data)
     db.session.commit()
     return redirect(url_for("gate.exit_pass", exit_pass_id=exit_pass.id))
 

@@ -254,7 +254,7 @@ def record_event(context: MutationContext, args: dict) -> None:
     }
     record = ("gate_event", args["id"])
     if args["override_reason"]:
-        context.flag("gate_override", *record, reason=args["override_reason"], **times)
+        context.flag("gate_override", *record, why=args["override_reason"], **times)
     if args["stale"]:
         synced = args["list_synced_at"]
         context.flag(
