@@ -134,6 +134,11 @@ class Floor(db.Model):
     )
 
 
+def new_checkpoint_code() -> str:
+    """An unguessable code for an area's checkpoint sticker: scanning it proves presence."""
+    return secrets.token_urlsafe(12)
+
+
 class Area(db.Model):
     """A place that is patrolled as one: a lobby, an office floor, a car park…"""
 
@@ -141,6 +146,10 @@ class Area(db.Model):
     floor_id: Mapped[int] = mapped_column(ForeignKey("floor.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[AreaKind] = mapped_column(enum_column(AreaKind))
+    # Issuing a new code is how a lost or copied sticker stops working.
+    checkpoint_code: Mapped[str] = mapped_column(
+        String(32), unique=True, default=new_checkpoint_code
+    )
 
     floor: Mapped[Floor] = relationship(back_populates="areas")
 

@@ -11,6 +11,7 @@ from e2e.support import (
     LiveServer,
     chromium_path,
     sign_in,
+    write_qr_clip,
 )
 from tests.support import make_test_app, migrate_database
 
@@ -59,18 +60,45 @@ def new_page(browser, live_server):
         context.close()
 
 
+def ready_for_offline(page, username: str):
+    """Sign ``page`` in as the user and wait until its service worker is in control and
+    the user's offline pages are cached."""
+    sign_in(page, username)
+    page.evaluate(WORKER_READY)
+    pages = page.evaluate("JSON.parse(document.body.dataset.offlinePages)")
+    assert "/" in pages and "/places" in pages
+    page.evaluate(PACK_CACHED, pages)
+    return page
+
+
 @pytest.fixture
 def tablet(new_page):
-    """Open a tablet page signed in as the given user, its service worker in control and
-    the user's offline pages cached: ready to go offline."""
+    """Open a tablet page signed in as the given user, ready to go offline."""
+    return lambda username: ready_for_offline(new_page(TABLET_PORTRAIT), username)
 
-    def open_tablet(username: str):
-        page = new_page(TABLET_PORTRAIT)
-        sign_in(page, username)
-        page.evaluate(WORKER_READY)
-        pages = page.evaluate("JSON.parse(document.body.dataset.offlinePages)")
-        assert "/" in pages and "/places" in pages
-        page.evaluate(PACK_CACHED, pages)
-        return page
 
-    return open_tablet
+@pytest.fixture
+def camera_tablet(playwright, browser_type_launch_args, live_server, tmp_path):
+    """Open a tablet page signed in as the given user, ready to go offline, in a Chromium
+    whose camera shows a QR code of the given text (a browser of its own: the camera's
+    picture is fixed when Chromium starts)."""
+    browsers = []
+
+    def open_tablet(username: str, qr_text: str):
+        clip = write_qr_clip(tmp_path / f"camera-{len(browsers)}.y4m", qr_text)
+        camera = [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ]
+        options = browser_type_launch_args
+        browser = playwright.chromium.launch(**{**options, "args": [*options["args"], *camera]})
+        browsers.append(browser)
+        context = browser.new_context(
+            viewport=TABLET_PORTRAIT, base_url=live_server.url, permissions=["camera"]
+        )
+        return ready_for_offline(context.new_page(), username)
+
+    yield open_tablet
+    for browser in browsers:
+        browser.close()

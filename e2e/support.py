@@ -1,11 +1,13 @@
 """What the browser tests share: the live server, the Chromium to drive, the viewports,
-signing in, waiting for the service worker, and the duty log's form and rows."""
+signing in, waiting for the service worker, a camera that shows a QR code, and the duty
+log's form and rows."""
 
 import os
 import re
 import threading
 from pathlib import Path
 
+import segno
 from playwright.sync_api import Page
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -78,6 +80,24 @@ class LiveServer:
     def stop(self):
         self._server.shutdown()
         self._thread.join()
+
+
+def write_qr_clip(path: Path, text: str, width: int = 640, height: int = 480) -> Path:
+    """A Y4M clip of a QR code of ``text``, for Chromium's fake camera
+    (``--use-file-for-fake-video-capture``): black modules on white, centred."""
+    code = segno.make(text, error="m")
+    modules = code.symbol_size(scale=1)[0]
+    scale = (min(width, height) * 5 // 6) // modules
+    left, top = (width - modules * scale) // 2, (height - modules * scale) // 2
+    luma = bytearray(b"\xeb" * (width * height))
+    for row, line in enumerate(code.matrix_iter(scale=scale)):
+        start = (top + row) * width + left
+        luma[start : start + len(line)] = bytes(0x10 if dark else 0xEB for dark in line)
+    chroma = b"\x80" * ((width // 2) * (height // 2) * 2)
+    frame = b"FRAME\n" + bytes(luma) + chroma
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * 10)
+    return path
 
 
 def requests_while_offline(live_server, since: int) -> list[str]:

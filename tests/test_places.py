@@ -35,3 +35,12 @@ def test_floor_staffs_tablet_holds_every_place_of_its_property(app):
 def test_the_other_roles_tablets_hold_no_places(app, username):
     """A guard's, the office's and every other role's pull holds no area at all."""
     assert areas_pulled(app, username) == []
+
+
+def test_each_area_carries_a_checkpoint_code_of_its_own(app):
+    """The tablet matches a scanned sticker against these codes, so they must not repeat
+    and must be too long to guess."""
+    (username,) = HOLD_THE_PLACES
+    codes = [change["data"]["checkpoint_code"] for change in areas_pulled(app, username)]
+    assert len(set(codes)) == len(codes)
+    assert min(len(code) for code in codes) >= 16

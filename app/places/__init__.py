@@ -20,6 +20,7 @@ def _serialize(area: Area) -> dict:
         "floor": floor.name,
         "level": floor.level,
         "building": floor.building.name,
+        "checkpoint_code": area.checkpoint_code,
     }
 
 

@@ -4,6 +4,7 @@ import { startForms } from "./forms.js";
 import { startHeader } from "./header.js";
 import { startHolder } from "./holder.js";
 import { startOffline } from "./offline.js";
+import { startScanners } from "./scanner.js";
 import { getMeta } from "./store.js";
 import { startSync } from "./sync.js";
 import { startViews } from "./views.js";
@@ -62,3 +63,4 @@ if (document.body.dataset.offlinePages && document.body.dataset.offlinePages !==
   startHolder();
 }
 startViews();
+startScanners();
