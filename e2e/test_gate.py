@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.gate.demo import DEMO_PHOTO, DEMO_THUMBNAIL, demo_id_number
-from app.gate.issue import issue_exit_pass, issue_pass
-from app.gate.models import GateEvent, Permit, WorkerPass
+from app.gate.issue import issue_pass
+from app.gate.models import ExitPass, GateEvent, Permit, WorkerPass
 from app.gate.sync import pass_qr
 from app.models import Property, User
 from e2e.support import DESKTOP, open_user_menu, sign_in
+from tests.test_gate import an_exit_pass
 
 ALL_DAY = [["00:00", "00:00"]]
 EVERY_DAY = list(range(7))
@@ -337,20 +338,9 @@ def test_guards_hand_the_gate_tablet_over_offline_and_the_duplicates_stay(tablet
 
 
 def test_an_exit_pass_releases_its_items_once(tablet, live_server):
+    exit_id = an_exit_pass(live_server.app)
     with live_server.app.app_context():
-        office = db.session.scalar(select(User).where(User.username == "office1"))
-        exit_pass = issue_exit_pass(
-            office.properties[0].id,
-            office.id,
-            unit="1203室",
-            items="旧木门 2 扇",
-            carrier="黄师傅",
-            plate="沪A12345",
-            valid_on=datetime.now(UTC).date(),
-            approver="陈主管",
-        )
-        db.session.commit()
-        number, exit_id = exit_pass.number, exit_pass.id
+        number = db.session.get(ExitPass, exit_id).number
     page = tablet("guard1")
     open_gate(page)
     page.context.set_offline(True)
