@@ -4,6 +4,7 @@ exports hold of ID numbers; the printed card; a hand-over between guards; exit p
 
 import base64
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from app.gate.models import ExitPass, GateEvent, Permit, WorkerPass
 from app.gate.sync import pass_qr
 from app.models import Property, User
 from e2e.support import DESKTOP, open_user_menu, sign_in
+from tests.support import png
 from tests.test_gate import an_exit_pass
 
 ALL_DAY = [["00:00", "00:00"]]
@@ -355,3 +357,67 @@ def test_an_exit_pass_releases_its_items_once(tablet, live_server):
     with live_server.app.app_context():
         (release,) = db.session.scalars(select(GateEvent).where(GateEvent.exit_pass_id == exit_id))
         assert release.shown.value == "valid_release"
+
+
+SET_SYNCED_AT = """async (moment) => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open('kefu', 1);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  await new Promise((resolve) => {
+    const tx = db.transaction('meta', 'readwrite');
+    tx.objectStore('meta').put(moment, 'lastSyncAt');
+    tx.oncomplete = resolve;
+  });
+  db.close();
+  document.dispatchEvent(new CustomEvent('kefu:changed'));
+}"""
+
+
+def test_a_list_past_its_staleness_limit_warns_and_marks_each_check(tablet, live_server):
+    (worker,) = crew(live_server, "0605室", 1, rng_seed=6)
+    page = tablet("guard1")
+    open_gate(page)
+    page.context.set_offline(True)
+    # The page opens with the network gone, from the tablet's offline pack.
+    page.reload()
+    expect(page.locator("#list-age")).to_contain_text("名单更新于")
+    expect(page.locator("#stale-warning")).to_be_hidden()
+    thirteen_hours_ago = page.evaluate("Date.now() - 13 * 3600 * 1000")
+    page.evaluate(SET_SYNCED_AT, thirteen_hours_ago)
+    expect(page.locator("#stale-warning")).to_be_visible()
+    expect(page.locator("#stale-warning")).to_contain_text("12 小时")
+    expect(page.locator("#list-age")).to_contain_text("13 小时前")
+    check_number(page, worker["number"])
+    expect(page.locator("#answer-detail")).to_contain_text("名单已过期时查验")
+    page.get_by_role("button", name="登记入场（收副本）").click()
+    page.context.set_offline(False)
+    sync_now(page)
+    (entry,) = events_of(live_server, worker["id"])
+    assert entry.stale and entry.list_synced_at is not None
+
+
+def test_the_office_issues_a_pass_with_a_photo_from_the_form(new_page, live_server):
+    (first,) = crew(live_server, "1102室", 1, rng_seed=7)
+    with live_server.app.app_context():
+        permit_id = db.session.get(WorkerPass, first["id"]).permit_id
+    office = new_page(DESKTOP)
+    sign_in(office, "office1")
+    office.goto(f"/gate/permits/{permit_id}")
+    form = office.locator("form[data-pass-form]")
+    form.get_by_label("姓名").fill("钱海涛")
+    form.get_by_label("身份证号").fill("11010519491231002x")
+    form.get_by_label("电话").fill("13600000000")
+    form.get_by_label("工种").fill("油漆工")
+    form.get_by_label("照片（拍照或选择文件）").set_input_files(
+        {"name": "face.png", "mimeType": "image/png", "buffer": png(800, 1000)}
+    )
+    # The tablets' small copy is made in the browser before the form is sent.
+    expect(form.locator("[data-thumbnail]")).to_have_value(re.compile("^data:image/jpeg;base64,"))
+    form.get_by_role("button", name="办理出入证").click()
+    expect(office.locator("#full-id-number")).to_have_text("11010519491231002X")
+    with live_server.app.app_context():
+        worker_pass = db.session.scalar(select(WorkerPass).where(WorkerPass.name == "钱海涛"))
+        assert worker_pass.photo.content_type == "image/png"
+        assert len(worker_pass.photo.thumbnail) < 60_000
