@@ -17,7 +17,8 @@ from app.gate.issue import issue_pass
 from app.gate.models import ExitPass, GateEvent, Permit, WorkerPass
 from app.gate.sync import pass_qr
 from app.models import Property, User
-from e2e.support import DESKTOP, open_user_menu, sign_in
+from e2e.support import DESKTOP, TABLET_LANDSCAPE, open_user_menu, sign_in
+from e2e.test_accessibility import violations
 from tests.support import png
 from tests.test_gate import an_exit_pass
 
@@ -421,3 +422,35 @@ def test_the_office_issues_a_pass_with_a_photo_from_the_form(new_page, live_serv
         worker_pass = db.session.scalar(select(WorkerPass).where(WorkerPass.name == "钱海涛"))
         assert worker_pass.photo.content_type == "image/png"
         assert len(worker_pass.photo.thumbnail) < 60_000
+
+
+def test_the_gate_pages_with_their_records_pass_axe(new_page, live_server):
+    worker, revoked = crew(live_server, "1909室", 2, rng_seed=8)
+    exit_id = an_exit_pass(live_server.app)
+    guard = new_page(TABLET_LANDSCAPE, bypass_csp=True)
+    sign_in(guard, "guard1")
+    open_gate(guard)
+    found = []
+    for number in (worker["number"], 99999):
+        check_number(guard, number)
+        expect(answer(guard)).not_to_be_empty()
+        found += violations(guard)
+    office = new_page(DESKTOP, bypass_csp=True)
+    sign_in(office, "office1")
+    revoke(office, revoked["id"], "退场")
+    with live_server.app.app_context():
+        permit_id = db.session.get(WorkerPass, worker["id"]).permit_id
+    for url in (
+        "/gate/permits",
+        f"/gate/permits/{permit_id}",
+        f"/gate/passes/{worker['id']}",
+        f"/gate/passes/{worker['id']}/print",
+        "/gate/exit-passes",
+        f"/gate/exit-passes/{exit_id}",
+        "/gate/events",
+        "/gate/flags",
+        "/gate/settings",
+    ):
+        office.goto(url)
+        found += violations(office)
+    assert found == []
