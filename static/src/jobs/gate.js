@@ -3,6 +3,7 @@
 // passes in the outbox, and lists the duplicates held at the gate. On the office's pass
 // form, it makes the small copy of the worker's photo that gate tablets hold.
 import { v7 as uuidv7 } from "uuid";
+import { exitAnswer, passAnswer } from "../gate-rules.js";
 import { holder } from "../holder.js";
 import { database, enqueue, getMeta, recordsOf } from "../store.js";
 import { afterChange } from "../sync.js";
@@ -13,31 +14,6 @@ const HOUR_MS = 3_600_000;
 const THUMB_WIDTH = 120;
 const THUMB_HEIGHT = 150;
 const REFUSALS = new Set(["expired", "revoked", "outside_hours", "suspended", "already_inside", "used"]);
-
-// ---- the rules, as app/gate/rules.py states them ----------------------------------
-
-function minutesOf(clock) {
-  const [hours, minutes] = clock.split(":").map(Number);
-  return hours * 60 + minutes;
-}
-
-/** Whether local time `moment` is in working `hours` on working `days` (Monday is 0);
- * a range that ends before it starts runs past midnight and belongs to its first day. */
-export function withinHours(moment, hours, days) {
-  const weekday = (moment.getDay() + 6) % 7;
-  const yesterday = (weekday + 6) % 7;
-  const now = moment.getHours() * 60 + moment.getMinutes();
-  return hours.some(([startText, endText]) => {
-    const start = minutesOf(startText);
-    const end = minutesOf(endText);
-    if (start < end) return days.includes(weekday) && start <= now && now < end;
-    return (days.includes(weekday) && now >= start) || (days.includes(yesterday) && now < end);
-  });
-}
-
-function localDay(moment) {
-  return moment.toLocaleDateString("sv");
-}
 
 async function sha256(text) {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -89,31 +65,6 @@ async function loadList(defaults) {
     else list.held.delete(event.pass_id);
   }
   return list;
-}
-
-/** What a check of a worker's pass answers now, from the tablet's copy. */
-function passAnswer(list, found, now) {
-  const { pass, retired } = found;
-  const permit = list.permits.get(pass.permit_id);
-  const held = list.held.get(Number(pass.id));
-  if (held) return { state: "valid_leaving", held };
-  if (retired || pass.state === "revoked") return { state: "revoked", retired };
-  const today = localDay(now);
-  if (!permit || today < pass.valid_from || today > pass.valid_until || today > permit.ends_on) {
-    return { state: "expired" };
-  }
-  if (permit.state !== "active") return { state: "suspended" };
-  const hours = permit.hours ?? list.settings.hours;
-  const days = permit.days ?? list.settings.days;
-  if (!withinHours(now, hours, days)) return { state: "outside_hours" };
-  return { state: "valid_entering" };
-}
-
-function exitAnswer(list, exit, now) {
-  const usedAt = list.exitUses.get(Number(exit.id)) ?? exit.released_at;
-  if (usedAt) return { state: "used", usedAt };
-  if (exit.valid_on !== localDay(now)) return { state: "expired" };
-  return { state: "valid_release" };
 }
 
 // ---- the screen ------------------------------------------------------------------
