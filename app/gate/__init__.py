@@ -34,7 +34,6 @@ JOB = Job(
             GUARDS,
             record_event,
             label=_l("Gate"),
-            summary="direction",
             from_form=False,
         )
     ],

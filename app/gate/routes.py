@@ -41,7 +41,7 @@ from app.gate.rules import masked_id
 from app.gate.schemas import ExitPassSchema, PassSchema, PermitSchema, ReasonSchema, SettingsSchema
 from app.gate.sync import exit_qr, pass_qr, qr_hash
 from app.jobs import reason_labels
-from app.models import User, utcnow
+from app.models import Device, User, utcnow
 from app.rendering import render_page
 from sync.tables import flag
 
@@ -425,6 +425,12 @@ def flags():
         u.id: u
         for u in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in rows})))
     }
+    devices = {
+        d.id: d
+        for d in db.session.scalars(
+            select(Device).where(Device.id.in_({r.device_id for r in rows}))
+        )
+    }
     settings = settings_of(g.property.id)
     zone = ZoneInfo(g.property.timezone)
     now = utcnow()
@@ -436,6 +442,7 @@ def flags():
         "content",
         flags=rows,
         users=users,
+        devices=devices,
         reason_labels=reason_labels(),
         closing=closing,
         after_closing=now >= closing,
