@@ -4,21 +4,11 @@
 // server's indexes then grow at their end instead of being rewritten all over.
 import { v7 as uuidv7 } from "uuid";
 import { holder } from "./holder.js";
-import { chosenPhotos, startPhotoCapture } from "./photos.js";
+import { chosenPhotos, resized, startPhotoCapture } from "./photos.js";
 import { database, enqueue } from "./store.js";
 import { afterChange, status, syncNow } from "./sync.js";
 
-const MAX_PHOTO_SIDE = 1600;
 const NIL_ID = "00000000-0000-0000-0000-000000000000";
-
-/** A photo made smaller on the device: at most 1600 px on its longer side, as JPEG. */
-async function resized(file) {
-  const bitmap = await createImageBitmap(file);
-  const scale = Math.min(1, MAX_PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
-  const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
-  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  return canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 });
-}
 
 // A job's checks of a whole change against what the device holds (a room already taken),
 // by the name a form gives in data-check: each resolves to a message, or null if none.

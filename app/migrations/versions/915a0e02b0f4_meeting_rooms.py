@@ -1,7 +1,7 @@
 """meeting rooms: rooms, bookings, their tasks and ticks; no overlap on PostgreSQL
 
 Revision ID: 915a0e02b0f4
-Revises: 5b7ffbca6973, 6e9faa6ee962
+Revises: 6097da5e7e1d
 Create Date: 2026-12-01 09:55:07.119069
 
 """
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '915a0e02b0f4'
-# Also the merge of main's two heads (repair tickets, checkpoint codes), both on c1bdb7aa7507.
-down_revision = ('5b7ffbca6973', '6e9faa6ee962')
+down_revision = '6097da5e7e1d'
 branch_labels = None
 depends_on = None
 
