@@ -4,6 +4,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
@@ -353,3 +355,64 @@ def test_the_office_follows_a_ticket_on_the_desk(app, opener, client, auth):
         assert seen in page, seen
     csv = client.get("/desk/repair-tickets.csv?assignee=" + str(user_id(app, "eng1")))
     assert "走廊灯 不亮" in csv.get_data(as_text=True)
+
+
+DEVICE_MOVE_NAMES = ["start", "fix", "verify", "reopen"]
+# Why a move made on a stale copy may be refused; never anything else.
+REFUSALS = {"illegal_move", "not_assignee", "forbidden"}
+HYPOTHESIS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def test_moves_made_offline_on_several_tablets_merge_in_any_order(app, opener):
+    """Two floor tablets and the engineer's each make moves offline on the version they
+    last synced, then push in any order: every move is applied or refused with a reason,
+    and the ticket ends where the last applied move took it, with a step for each."""
+    tablets = [Tablet(app, "floor1"), Tablet(app, "floor1"), Tablet(app, "eng1")]
+
+    @HYPOTHESIS
+    @given(
+        advanced=st.integers(min_value=0, max_value=2),
+        plans=st.lists(
+            st.lists(st.sampled_from(DEVICE_MOVE_NAMES), min_size=1, max_size=3),
+            min_size=3,
+            max_size=3,
+        ),
+        order=st.permutations(range(3)),
+    )
+    def check(advanced, plans, order):
+        ticket_id = assigned_ticket(app)
+        engineer = tablets[2]
+        for move in ["start", "fix"][:advanced]:
+            version = ticket_of(app, ticket_id).version
+            engineer.next_id += 1
+            engineer.push(step(engineer.next_id - 1, move, ticket_id, version))
+        seen = ticket_of(app, ticket_id).version
+        outcomes = []
+        for index in order:
+            tablet = tablets[index]
+            batch = []
+            for move in plans[index]:
+                batch.append(step(tablet.next_id, move, ticket_id, seen, note="说明"))
+                tablet.next_id += 1
+            reply = tablet.push(*batch)
+            assert reply.status_code == 200
+            for sent, result in zip(batch, reply.get_json()["results"], strict=True):
+                assert result["status"] in ("applied", "rejected"), result
+                if result["status"] == "rejected":
+                    assert result["reason"] in REFUSALS, result
+                else:
+                    outcomes.append(sent["name"].removeprefix("repairs.").removesuffix("@1"))
+        ticket = ticket_of(app, ticket_id)
+        with app.app_context():
+            steps = db.session.scalar(
+                select(func.count(RepairStep.id)).where(RepairStep.ticket_id == ticket_id)
+            )
+        assert steps == 2 + advanced + len(outcomes)
+        if outcomes:
+            assert ticket.state is MOVES[outcomes[-1]].target
+
+    check()

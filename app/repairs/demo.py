@@ -19,6 +19,8 @@ from sync.handlers import MutationContext
 from sync.registry import Actor
 
 C = RepairCategory
+DEMO_TABLET = "demo tablet"
+RECEIVED_AFTER = timedelta(seconds=20)
 ASSIGN = ("super1", "assign", "请尽快处理。")
 START = ("eng1", "start", "已到现场检查。")
 FIX = ("eng1", "fix", "已修复，试运行正常。")
@@ -43,52 +45,57 @@ DEMO_TICKETS = [
 ]
 
 
-def add_demo_tickets(prop: Property) -> None:
-    now = utcnow()
+def ticket_with_moves(prop: Property, area_name, category, note, moves, moment) -> uuid.UUID:
+    """A ticket that floor1 opened at ``moment`` in the named area, moved as ``moves``
+    say, each person on their own demo tablet (the office at the desk)."""
     registry = current_registry()
     people = {user.username: user for user in db.session.scalars(select(User))}
-    tablets: dict[str, Device] = {}
 
-    def as_person(username: str, moment) -> MutationContext:
+    def as_person(username: str, at) -> MutationContext:
         user = people[username]
-        if user.role in DESK:
-            device_id = None  # the office desk is no device
-        else:
-            if username not in tablets:
-                tablets[username] = Device(
-                    id=uuid.uuid4(), user=user, property=prop, user_agent="demo tablet"
+        device_id = None  # the office desk is no device
+        if user.role not in DESK:
+            device_id = db.session.scalar(
+                select(Device.id).where(
+                    (Device.user_id == user.id) & (Device.user_agent == DEMO_TABLET)
                 )
-                db.session.add(tablets[username])
-                db.session.flush()
-            device_id = tablets[username].id
-        actor = Actor(device_id, user.id, user.role.value, prop.id)
-        return MutationContext(
-            db.session, registry, actor, None, None, moment, moment + timedelta(seconds=20)
-        )
-
-    for days_ago, (area_name, category, note, moves) in enumerate(reversed(DEMO_TICKETS)):
-        area = db.session.scalar(areas_at(prop.id).where(Area.name == area_name))
-        moment = now - timedelta(days=days_ago, hours=3)
-        ticket_id = uuid.uuid4()
-        open_ticket(
-            as_person("floor1", moment),
-            ticket_id=ticket_id,
-            category=category,
-            location=f"{area.floor.name} {area.name}",
-            note=note,
-            photo_ids=[],
-            source="patrol",
-            source_id=uuid.uuid4(),
-            area_id=area.id,
-        )
-        for step, (username, move, step_note) in enumerate(moves, start=1):
-            ticket = db.session.get(RepairTicket, ticket_id)
-            move_ticket(
-                as_person(username, moment + timedelta(minutes=40 * step)),
-                MOVES[move],
-                ticket_id=ticket_id,
-                step_id=uuid.uuid4(),
-                base_version=ticket.version,
-                note=step_note,
-                assign_to=people["eng1"].id,
             )
+            if device_id is None:
+                device_id = uuid.uuid4()
+                db.session.add(
+                    Device(id=device_id, user=user, property=prop, user_agent=DEMO_TABLET)
+                )
+                db.session.flush()
+        actor = Actor(device_id, user.id, user.role.value, prop.id)
+        return MutationContext(db.session, registry, actor, None, None, at, at + RECEIVED_AFTER)
+
+    area = db.session.scalar(areas_at(prop.id).where(Area.name == area_name))
+    ticket_id = uuid.uuid4()
+    open_ticket(
+        as_person("floor1", moment),
+        ticket_id=ticket_id,
+        category=category,
+        location=f"{area.floor.name} {area.name}",
+        note=note,
+        photo_ids=[],
+        source="patrol",
+        source_id=uuid.uuid4(),
+        area_id=area.id,
+    )
+    for number, (username, move, step_note) in enumerate(moves, start=1):
+        move_ticket(
+            as_person(username, moment + timedelta(minutes=40 * number)),
+            MOVES[move],
+            ticket_id=ticket_id,
+            step_id=uuid.uuid4(),
+            base_version=db.session.get(RepairTicket, ticket_id).version,
+            note=step_note,
+            assign_to=people["eng1"].id,
+        )
+    return ticket_id
+
+
+def add_demo_tickets(prop: Property) -> None:
+    now = utcnow()
+    for days_ago, ticket in enumerate(reversed(DEMO_TICKETS)):
+        ticket_with_moves(prop, *ticket, now - timedelta(days=days_ago, hours=3))

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.jobs import Column, DeskListing, Filter
 from app.models import Role, User, works_at
 from app.repairs import DESK_READERS
-from app.repairs.models import RepairCategory, RepairTicket, TicketState
+from app.repairs.models import SOURCE_LABELS, RepairCategory, RepairTicket, TicketState
 
 
 def _assignees(property_id: int) -> list[tuple[str, str]]:
@@ -34,6 +34,7 @@ COLUMNS = [
     Column(_l("What is wrong"), lambda t: t.note),
     Column(_l("Assigned to"), lambda t: t.assigned_to.display_name if t.assigned_to else None),
     Column(_l("Opened by"), lambda t: t.created_by.display_name),
+    Column(_l("Opened from"), lambda t: SOURCE_LABELS.get(t.source, t.source)),
     Column(_l("Device time"), lambda t: t.device_time),
     Column(_l("Received"), lambda t: t.received_at),
     Column(_l("Photos"), lambda t: t.photo_ids, photos=True),

@@ -50,6 +50,12 @@ class TicketState(LabelledEnum):
     REOPENED = "reopened", _l("Reopened")
 
 
+#: The jobs that open tickets (``RepairTicket.source``), as the office reads them.
+SOURCE_LABELS = {
+    "patrol": _l("Floor patrol"),
+    "room_restore": _l("Meeting room restore check"),
+}
+
 #: The states in which a ticket is still work to do or to check: tablets hold these.
 UNFINISHED = frozenset(TicketState) - {TicketState.VERIFIED}
 
@@ -86,7 +92,9 @@ class RepairTicket(DeviceRecordMixin, db.Model):
     area: Mapped[Area | None] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     steps: Mapped[list[RepairStep]] = relationship(
-        back_populates="ticket", order_by="RepairStep.received_at"
+        back_populates="ticket",
+        # One push's steps arrive together: the device's clock orders them within it.
+        order_by=lambda: (RepairStep.received_at, RepairStep.device_time),
     )
 
 

@@ -6,7 +6,7 @@ import uuid
 from flask import abort, g, redirect, request, url_for
 from marshmallow import Schema
 from sqlalchemy import insert, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.access import roles_allowed
 from app.attachments import arrived
@@ -73,7 +73,13 @@ def _ticket_of_property(record_id: uuid.UUID) -> RepairTicket:
     ticket = db.session.scalar(
         select(RepairTicket)
         .where((RepairTicket.id == record_id) & (RepairTicket.property_id == g.property.id))
-        .options(joinedload(RepairTicket.created_by), joinedload(RepairTicket.area))
+        .options(
+            joinedload(RepairTicket.created_by),
+            joinedload(RepairTicket.area),
+            selectinload(RepairTicket.steps).options(
+                joinedload(RepairStep.created_by), joinedload(RepairStep.assigned_to)
+            ),
+        )
     )
     if ticket is None:
         abort(404)
@@ -89,12 +95,7 @@ def _engineers() -> list[User]:
 
 
 def _render_ticket(ticket: RepairTicket, status=200, errors=None, refused=None, move=None):
-    steps = db.session.scalars(
-        select(RepairStep)
-        .where(RepairStep.ticket_id == ticket.id)
-        .order_by(RepairStep.received_at)
-        .options(joinedload(RepairStep.created_by), joinedload(RepairStep.assigned_to))
-    ).all()
+    steps = ticket.steps
     photo_ids = [*ticket.photo_ids, *(p for step in steps for p in step.photo_ids)]
     return render_page(
         "repairs/ticket.html",

@@ -134,7 +134,9 @@ def open_ticket(
         received_at=context.received_at,
     )
     session.add(ticket)
-    _add_step(context, ticket, None, uuid.uuid5(ticket_id, "opened"), note, photos)
+    _add_step(
+        context, ticket, None, TicketState.OPEN, uuid.uuid5(ticket_id, "opened"), note, photos
+    )
     record_history(context, KIND, ticket_id, {"state": TicketState.OPEN, "assigned_to_id": None}, 1)
     context.reference_attachments(KIND, ticket_id, [uuid.UUID(p) for p in photos])
 
@@ -149,17 +151,21 @@ def _made_before(context: MutationContext, record) -> bool:
     return True
 
 
-def _add_step(context, ticket, from_state, step_id, note, photo_ids, assigned_to_id=None) -> None:
+def _add_step(
+    context, ticket, from_state, to_state, step_id, note, photo_ids, assigned_to_id=None
+) -> None:
+    session = context.session
     ticket.steps.append(
         RepairStep(
             id=step_id,
             property_id=ticket.property_id,
             from_state=from_state,
-            to_state=ticket.state,
-            assigned_to_id=assigned_to_id,
+            to_state=to_state,
+            # Set as objects: the tablets' copy names both people as the step is logged.
+            assigned_to=None if assigned_to_id is None else session.get(User, assigned_to_id),
             note=note,
             photo_ids=photo_ids,
-            created_by=context.session.get(User, context.actor.user_id),
+            created_by=session.get(User, context.actor.user_id),
             device_id=context.actor.device_id,
             device_time=context.device_time,
             device_utc_offset=context.device_utc_offset,
@@ -238,7 +244,10 @@ def move_ticket(
             context.reject("not_an_engineer", REASON_MESSAGES["not_an_engineer"])
         values["assigned_to_id"] = assign_to
     photos = [str(photo_id) for photo_id in photo_ids or []]
-    from_state = ticket.state
-    edit_fields(context, ticket, base_version, values)
-    _add_step(context, ticket, from_state, step_id, note, photos, values.get("assigned_to_id"))
+    assigned = values.get("assigned_to_id")
+    _add_step(context, ticket, ticket.state, move.target, step_id, note, photos, assigned)
+    # The ticket and its step are written together at the next flush: the tablets'
+    # copy of the ticket is then made once, with the step in it.
+    with session.no_autoflush:
+        edit_fields(context, ticket, base_version, values)
     context.reference_attachments(KIND, ticket.id, [uuid.UUID(p) for p in photos])

@@ -1,7 +1,7 @@
 """repair tickets
 
 Revision ID: 5b7ffbca6973
-Revises: c1bdb7aa7507
+Revises: 6e9faa6ee962
 Create Date: 2026-12-01 09:53:01.160976
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b7ffbca6973'
-down_revision = 'c1bdb7aa7507'
+down_revision = '6e9faa6ee962'
 branch_labels = None
 depends_on = None
 

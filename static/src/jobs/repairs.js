@@ -4,6 +4,7 @@ import { holder } from "../holder.js";
 import { defineView, localRecords, waitingChanges } from "../views.js";
 
 // What needs doing first comes first.
+const NIL_ID = "00000000-0000-0000-0000-000000000000";
 const STATE_ORDER = ["reopened", "assigned", "in_progress", "fixed", "open"];
 
 function page() {
@@ -63,7 +64,9 @@ function described(ticket, data) {
   const states = JSON.parse(data.states);
   const categories = JSON.parse(data.categories);
   const areas = JSON.parse(data.areas);
-  const where = [areas[ticket.area_id], ticket.location].filter(Boolean);
+  const area = areas[ticket.area_id] ?? "";
+  // The opening job's location often names the area already.
+  const where = ticket.location.includes(area) ? ticket.location : `${area} · ${ticket.location}`;
   return {
     id: ticket.id,
     state: ticket.state,
@@ -71,8 +74,12 @@ function described(ticket, data) {
     waiting: ticket.waiting,
     link: `#ticket-${encodeURIComponent(ticket.id)}`,
     title: `#${ticket.number} · ${categories[ticket.category] ?? ticket.category}`,
-    where: [...new Set(where)].join(" · "),
+    where,
     note: ticket.note,
+    // What the fault looked like; the server serves them, so they show once online.
+    photos: [ticket.photo_ids, ...ticket.steps.map((step) => step.photo_ids ?? [])]
+      .flat()
+      .map((photoId) => data.photoUrl.replace(NIL_ID, photoId)),
     steps: ticket.steps.map((step) => ({
       id: step.id,
       kind: step.waiting ? "waiting" : "synced",
