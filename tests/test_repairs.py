@@ -283,6 +283,14 @@ def test_illegal_moves_are_refused_with_their_reasons(app, opener):
     assert results(fix_first) == [("rejected", "illegal_move")]
 
 
+@pytest.mark.parametrize("base_version", [-1, 0, 10**9])
+def test_a_version_the_server_never_gave_counts_as_the_ticket_now(app, opener, base_version):
+    ticket_id = assigned_ticket(app)
+    reply = Tablet(app, "eng1").push(step(1, "start", ticket_id, base_version))
+    assert results(reply) == [("applied", None)]
+    assert ticket_of(app, ticket_id).state is TicketState.IN_PROGRESS
+
+
 def test_only_the_assigned_engineer_works_a_ticket(app, opener):
     with app.app_context():
         other = User(username="eng2", display_name="赵工程", role=Role.ENGINEERING)
