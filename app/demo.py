@@ -13,6 +13,7 @@ DEMO_PASSWORD = "kefu-demo"
 DEMO_ACCOUNTS = [
     ("floor1", "王楼层", Role.FLOOR_STAFF),
     ("guard1", "李保安", Role.GUARD),
+    ("guard2", "赵保安", Role.GUARD),
     ("office1", "张客服", Role.OFFICE),
     ("super1", "陈主管", Role.SUPERVISOR),
     ("eng1", "刘工程", Role.ENGINEERING),

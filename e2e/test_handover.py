@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Property, Role, User
+from app.models import User
 from e2e.support import DESKTOP, entries_of, open_user_menu, sign_in, write_entry
 from sync.tables import flag
 
@@ -13,13 +13,10 @@ PIN = "246810"
 
 
 def add_guard_with_pin(live_server) -> None:
+    """The demo's second guard, guard2 (赵保安), sets a hand-over PIN."""
     with live_server.app.app_context():
-        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
-        guard = User(username="guard2", display_name="赵保安", role=Role.GUARD)
-        guard.set_password("guard2-password")
+        guard = db.session.scalar(select(User).where(User.username == "guard2"))
         guard.set_pin(PIN)
-        guard.properties = [prop]
-        db.session.add(guard)
         db.session.commit()
 
 

@@ -21,7 +21,10 @@ EVERYONE = frozenset(Role)
 MANAGERS = frozenset({ADMIN, OFFICE})
 REVIEWERS = frozenset({OFFICE, SUPERVISOR, ADMIN})
 WRITERS = frozenset({FLOOR, GUARD})
+ADMIN_ONLY = frozenset({ADMIN})
 TABLET_CARRIERS = frozenset({FLOOR, GUARD, ENGINEERING})
+# Who sees a worker's full ID number, on the pass's own page: the office and supervisors.
+GATE_OFFICE = frozenset({OFFICE, SUPERVISOR})
 
 # Every route of the app and who may use it. Changing a line here is a decision about
 # security: make it on purpose, with the route's change.
@@ -37,6 +40,14 @@ ROUTE_ROLES = {
     "main.home": EVERYONE,
     "main.switch_property": EVERYONE,
     "places.index": EVERYONE,
+    "places.add": ADMIN_ONLY,
+    "places.edit": ADMIN_ONLY,
+    "places.remove": ADMIN_ONLY,
+    "places.property_new": ADMIN_ONLY,
+    "places.property_edit": ADMIN_ONLY,
+    "places.new_code": ADMIN_ONLY,
+    "places.area": REVIEWERS,
+    "places.stickers": REVIEWERS,
     "attachments.photo": EVERYONE,
     "admin.users": MANAGERS,
     "admin.user_new": MANAGERS,
@@ -49,7 +60,26 @@ ROUTE_ROLES = {
     "duty.saved": WRITERS,
     "duty.review": REVIEWERS,
     "duty.entry": REVIEWERS,
+    "patrols.tablet": frozenset({FLOOR}),
+    "patrols.review": REVIEWERS,
+    "patrols.round": REVIEWERS,
+    "patrols.punctuality": REVIEWERS,
+    "patrols.checklists": frozenset({SUPERVISOR, ADMIN}),
+    "patrols.checklist": frozenset({SUPERVISOR, ADMIN}),
+    "patrols.area": frozenset({SUPERVISOR, ADMIN}),
     "desk.listing_csv": REVIEWERS,
+    "rooms.today": frozenset({FLOOR}),
+    "rooms.saved": frozenset({FLOOR}),
+    "rooms.grid": REVIEWERS,
+    "rooms.queue": frozenset({SUPERVISOR}),
+    "rooms.review": REVIEWERS,
+    "rooms.booking": REVIEWERS,
+    "rooms.decide": frozenset({SUPERVISOR}),
+    "rooms.cancel_booking": REVIEWERS,
+    "rooms.book": REVIEWERS,
+    "rooms.rooms": MANAGERS,
+    "rooms.room_new": MANAGERS,
+    "rooms.room_edit": MANAGERS,
     "syncapi.token": EVERYONE,
     "syncapi.problems": REVIEWERS,
     "syncapi.push": EVERYONE,
@@ -63,6 +93,21 @@ ROUTE_ROLES = {
     "repairs.review": REVIEWERS,
     "repairs.ticket": REVIEWERS,
     "repairs.move": frozenset({OFFICE, SUPERVISOR}),
+    "gate.check": frozenset({GUARD}),
+    "gate.permits": GATE_OFFICE,
+    "gate.permit": GATE_OFFICE,
+    "gate.pass_new": GATE_OFFICE,
+    "gate.pass_page": GATE_OFFICE,
+    "gate.pass_revoke": GATE_OFFICE,
+    "gate.pass_reissue": GATE_OFFICE,
+    "gate.pass_print": GATE_OFFICE,
+    "gate.pass_photo": GATE_OFFICE,
+    "gate.exit_passes": GATE_OFFICE,
+    "gate.exit_pass": GATE_OFFICE,
+    "gate.events": GATE_OFFICE,
+    "gate.event": GATE_OFFICE,
+    "gate.flags": GATE_OFFICE,
+    "gate.settings": GATE_OFFICE,
 }
 # Signed by a device's token instead of the session cookie (and so exempt from CSRF).
 DEVICE_TOKEN_ROUTES = {"syncapi.push", "syncapi.pull", "syncapi.put_attachment", "handover.pins"}
