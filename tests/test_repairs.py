@@ -424,3 +424,23 @@ def test_moves_made_offline_on_several_tablets_merge_in_any_order(app, opener):
             assert ticket.state is MOVES[outcomes[-1]].target
 
     check()
+
+
+def test_the_desk_acting_on_a_page_gone_stale_is_applied_and_flagged(app, opener, client, auth):
+    ticket_id = assigned_ticket(app)
+    shown = ticket_of(app, ticket_id).version
+    Tablet(app, "eng1").push(step(1, "start", ticket_id, shown))
+    auth.login("super1")
+    # The supervisor reassigns from the page as it was before the engineer began.
+    reply = auth.post(
+        f"/repairs/desk/{ticket_id}/assign",
+        data={"base_version": shown, "assigned_to_id": user_id(app, "eng1"), "note": "改派"},
+    )
+    assert reply.status_code == 303
+    assert ticket_of(app, ticket_id).state is TicketState.ASSIGNED
+    with app.app_context():
+        flagged = db.session.execute(select(flag.c.reason, flag.c.user_id)).all()
+    assert flagged == [("concurrent_edit", user_id(app, "super1"))]
+    problems = client.get("/sync/problems")
+    assert problems.status_code == 200
+    assert str(ticket_id)[:8] in problems.get_data(as_text=True)
