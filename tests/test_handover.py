@@ -23,15 +23,17 @@ def take_over(mutation_id: int, user_id: int, from_user_id=None) -> dict:
 
 
 def add_guard(app, username="guard2", pin=PIN) -> int:
-    """A second guard of the demo property, with a hand-over PIN."""
+    """A second guard of the demo property (the demo's own guard2), with a hand-over PIN."""
     with app.app_context():
-        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
-        guard = User(username=username, display_name="赵保安", role=Role.GUARD)
+        guard = db.session.scalar(select(User).where(User.username == username))
+        if guard is None:
+            prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
+            guard = User(username=username, display_name="赵保安", role=Role.GUARD)
+            guard.properties = [prop]
+            db.session.add(guard)
         guard.set_password("guard2-password")
         if pin:
             guard.set_pin(pin)
-        guard.properties = [prop]
-        db.session.add(guard)
         db.session.commit()
         return guard.id
 
