@@ -115,15 +115,24 @@ def rules_for(mutation_name: str, field_name: str) -> dict[str, str]:
     return rules_of(schema.fields[field_name])
 
 
-def field_rules(mutation_name: str, field_name: str) -> Markup:
-    """``{{ field_rules(mutation_name, 'text') }}`` in a form control's tag."""
-    rules = rules_for(mutation_name, field_name)
+def _attributes(rules: dict[str, str]) -> Markup:
     return Markup(" ").join(
         Markup("{}").format(name) if value == "" else Markup('{}="{}"').format(name, value)
         for name, value in rules.items()
     )
 
 
+def field_rules(mutation_name: str, field_name: str) -> Markup:
+    """``{{ field_rules(mutation_name, 'text') }}`` in a form control's tag."""
+    return _attributes(rules_for(mutation_name, field_name))
+
+
+def schema_rules(schema: Schema, field_name: str) -> Markup:
+    """``{{ schema_rules(schema, 'name') }}``: the same, for a desk form's own schema."""
+    return _attributes(rules_of(schema.fields[field_name]))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["field_rules"] = field_rules
+    app.jinja_env.globals["schema_rules"] = schema_rules
     app.jinja_env.globals["rules_for"] = rules_for

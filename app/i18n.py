@@ -1,6 +1,7 @@
 """Language and time-zone choices: Chinese first, English second, local time on screen."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, session
 from flask_babel import format_datetime
@@ -30,10 +31,17 @@ def select_timezone() -> str:
     return current_app.config["KEFU_DEFAULT_TIMEZONE"]
 
 
-def local_time(value: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
+LIST_PATTERN = "yyyy-MM-dd HH:mm"
+
+
+def local_time(value: datetime | None, pattern: str = LIST_PATTERN) -> str:
     """Show a stored UTC time in the property's time zone."""
     if value is None:
         return ""
+    if pattern == LIST_PATTERN:
+        # The same in every locale, and a list shows hundreds: strftime is ten times
+        # quicker than Babel here.
+        return value.astimezone(ZoneInfo(select_timezone())).strftime("%Y-%m-%d %H:%M")
     return format_datetime(value, pattern)
 
 

@@ -11,7 +11,7 @@ def nav_items_for(role: Role) -> list[NavEntry]:
 
 
 # Roles that carry tablets: their pages are kept on the device to open offline.
-TABLET_ROLES = frozenset({Role.FLOOR_STAFF, Role.GUARD})
+TABLET_ROLES = frozenset({Role.FLOOR_STAFF, Role.GUARD, Role.ENGINEERING})
 
 
 def offline_pages_for(role: Role) -> list[str]:

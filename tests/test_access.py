@@ -21,6 +21,8 @@ EVERYONE = frozenset(Role)
 MANAGERS = frozenset({ADMIN, OFFICE})
 REVIEWERS = frozenset({OFFICE, SUPERVISOR, ADMIN})
 WRITERS = frozenset({FLOOR, GUARD})
+ADMIN_ONLY = frozenset({ADMIN})
+TABLET_CARRIERS = frozenset({FLOOR, GUARD, ENGINEERING})
 # Who sees a worker's full ID number, on the pass's own page: the office and supervisors.
 GATE_OFFICE = frozenset({OFFICE, SUPERVISOR})
 
@@ -38,6 +40,14 @@ ROUTE_ROLES = {
     "main.home": EVERYONE,
     "main.switch_property": EVERYONE,
     "places.index": EVERYONE,
+    "places.add": ADMIN_ONLY,
+    "places.edit": ADMIN_ONLY,
+    "places.remove": ADMIN_ONLY,
+    "places.property_new": ADMIN_ONLY,
+    "places.property_edit": ADMIN_ONLY,
+    "places.new_code": ADMIN_ONLY,
+    "places.area": REVIEWERS,
+    "places.stickers": REVIEWERS,
     "attachments.photo": EVERYONE,
     "admin.users": MANAGERS,
     "admin.user_new": MANAGERS,
@@ -50,12 +60,39 @@ ROUTE_ROLES = {
     "duty.saved": WRITERS,
     "duty.review": REVIEWERS,
     "duty.entry": REVIEWERS,
+    "patrols.tablet": frozenset({FLOOR}),
+    "patrols.review": REVIEWERS,
+    "patrols.round": REVIEWERS,
+    "patrols.punctuality": REVIEWERS,
+    "patrols.checklists": frozenset({SUPERVISOR, ADMIN}),
+    "patrols.checklist": frozenset({SUPERVISOR, ADMIN}),
+    "patrols.area": frozenset({SUPERVISOR, ADMIN}),
     "desk.listing_csv": REVIEWERS,
+    "rooms.today": frozenset({FLOOR}),
+    "rooms.saved": frozenset({FLOOR}),
+    "rooms.grid": REVIEWERS,
+    "rooms.queue": frozenset({SUPERVISOR}),
+    "rooms.review": REVIEWERS,
+    "rooms.booking": REVIEWERS,
+    "rooms.decide": frozenset({SUPERVISOR}),
+    "rooms.cancel_booking": REVIEWERS,
+    "rooms.book": REVIEWERS,
+    "rooms.rooms": MANAGERS,
+    "rooms.room_new": MANAGERS,
+    "rooms.room_edit": MANAGERS,
     "syncapi.token": EVERYONE,
     "syncapi.problems": REVIEWERS,
     "syncapi.push": EVERYONE,
     "syncapi.pull": EVERYONE,
     "syncapi.put_attachment": EVERYONE,
+    # Every role that carries a tablet (app.navigation.TABLET_ROLES) hands it over.
+    "handover.pin": TABLET_CARRIERS,
+    "handover.pins": TABLET_CARRIERS,
+    "repairs.tablet": frozenset({FLOOR, ENGINEERING}),
+    "repairs.step_saved": frozenset({FLOOR, ENGINEERING}),
+    "repairs.review": REVIEWERS,
+    "repairs.ticket": REVIEWERS,
+    "repairs.move": frozenset({OFFICE, SUPERVISOR}),
     "gate.check": frozenset({GUARD}),
     "gate.permits": GATE_OFFICE,
     "gate.permit": GATE_OFFICE,
@@ -71,8 +108,6 @@ ROUTE_ROLES = {
     "gate.event": GATE_OFFICE,
     "gate.flags": GATE_OFFICE,
     "gate.settings": GATE_OFFICE,
-    "handover.pin": WRITERS,
-    "handover.pins": WRITERS,
 }
 # Signed by a device's token instead of the session cookie (and so exempt from CSRF).
 DEVICE_TOKEN_ROUTES = {"syncapi.push", "syncapi.pull", "syncapi.put_attachment", "handover.pins"}

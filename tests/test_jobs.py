@@ -13,7 +13,7 @@ from app.navigation import TABLET_ROLES, nav_items_for
 from sync.registry import Registry
 from tests.support import AuthActions, make_test_app
 
-DEMO_USER_OF_TABLET_ROLE = {"floor_staff": "floor1", "guard": "guard1"}
+DEMO_USER_OF_TABLET_ROLE = {"floor_staff": "floor1", "guard": "guard1", "engineering": "eng1"}
 
 
 def test_each_app_has_a_registry_of_its_own_filled_from_the_jobs(app, tmp_path):
@@ -62,7 +62,9 @@ class Controls(HTMLParser):
             self._form
             and tag in ("input", "select", "textarea")
             and "name" in attributes
-            and attributes.get("type") != "hidden"
+            # A hidden control the device fills in (the record a change is about) is one of
+            # the form's too; the session's CSRF token is not.
+            and attributes["name"] != "csrf_token"
         ):
             self.forms[self._form].setdefault(attributes["name"], []).append(attributes)
 

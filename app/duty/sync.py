@@ -49,17 +49,31 @@ def create_entry(context: MutationContext, args: dict) -> None:
         area_here = areas_at(context.actor.property_id, Area.id).where(Area.id == args["area_id"])
         if context.session.scalar(area_here) is None:
             context.reject("wrong_property", "This area is not at your property.")
-    photo_ids = [str(photo_id) for photo_id in args["photo_ids"]]
+    add_summary(
+        context, args["id"], args["area_id"], args["text"], args["category"], args["photo_ids"]
+    )
+
+
+def add_summary(
+    context: MutationContext,
+    entry_id,
+    area_id: int | None,
+    text: str,
+    category: Category = Category.OTHER,
+    photo_ids=(),
+) -> None:
+    """Add a line to the duty log as the mutation's user: an entry they wrote, or the
+    summary another job's record adds (a patrol round's). The area is the caller's to check."""
     insert_device_record(
         context,
         DutyEntry,
-        args["id"],
+        entry_id,
         {
             "property_id": context.actor.property_id,
-            "area_id": args["area_id"],
-            "category": args["category"],
-            "text": args["text"],
-            "photo_ids": photo_ids,
+            "area_id": area_id,
+            "category": category,
+            "text": text,
+            "photo_ids": [str(photo_id) for photo_id in photo_ids],
         },
     )
-    context.reference_attachments("duty_entry", args["id"], args["photo_ids"])
+    context.reference_attachments("duty_entry", entry_id, photo_ids)

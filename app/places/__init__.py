@@ -1,5 +1,6 @@
-"""The property's places (buildings, floors, areas): the page that lists them, and the
-copy that floor staff's tablets hold for every job that works by area."""
+"""The property's places (buildings, floors, areas): the page that lists them, where the
+admin manages them; their checkpoint stickers; and the copy that floor staff's tablets
+hold for every job that works by area."""
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
@@ -7,9 +8,14 @@ from flask_babel import lazy_gettext as _l
 from app.access import ALL_ROLES
 from app.jobs import Job, NavEntry
 from app.models import Area, Role
+from app.places.checkpoints import CHECKPOINT_PREFIX
 from sync.registry import Actor, RecordKind
 
 bp = Blueprint("places", __name__)
+
+#: Who may open an area's page and print stickers; only the admin changes places.
+VIEWERS = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.ADMIN})
+__all__ = ["CHECKPOINT_PREFIX", "JOB", "VIEWERS", "bp"]
 
 
 def _serialize(area: Area) -> dict:

@@ -4,20 +4,19 @@
 // server's indexes then grow at their end instead of being rewritten all over.
 import { v7 as uuidv7 } from "uuid";
 import { holder } from "./holder.js";
-import { chosenPhotos, startPhotoCapture } from "./photos.js";
+import { chosenPhotos, resized, startPhotoCapture } from "./photos.js";
 import { database, enqueue } from "./store.js";
 import { afterChange, status, syncNow } from "./sync.js";
 
-const MAX_PHOTO_SIDE = 1600;
 const NIL_ID = "00000000-0000-0000-0000-000000000000";
 
-/** A photo made smaller on the device: at most 1600 px on its longer side, as JPEG. */
-async function resized(file) {
-  const bitmap = await createImageBitmap(file);
-  const scale = Math.min(1, MAX_PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
-  const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
-  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  return canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 });
+// A job's checks of a whole change against what the device holds (a room already taken),
+// by the name a form gives in data-check: each resolves to a message, or null if none.
+const formChecks = new Map();
+
+/** Check the changes of forms with `data-check="name"` before they enter the outbox. */
+export function defineFormCheck(name, check) {
+  formChecks.set(name, check);
 }
 
 function argsOf(form) {
@@ -26,7 +25,9 @@ function argsOf(form) {
     if (!element.name || element.type === "file" || element.type === "submit") continue;
     if ((element.type === "radio" || element.type === "checkbox") && !element.checked) continue;
     const value = element.value;
-    args[element.name] = element.dataset.type === "integer" ? (value === "" ? null : Number(value)) : value;
+    // Checkboxes that share a name (data-list) give the list of those ticked.
+    if ("list" in element.dataset) args[element.name] = [...(args[element.name] ?? []), value];
+    else args[element.name] = element.dataset.type === "integer" ? (value === "" ? null : Number(value)) : value;
   }
   return args;
 }
@@ -78,6 +79,7 @@ async function restoreDraft(form) {
   for (const [name, value] of Object.entries(draft.values)) {
     for (const element of form.querySelectorAll(`[name="${name}"]`)) {
       if (element.type === "radio") element.checked = element.value === value;
+      else if (element.type === "checkbox") element.checked = [value].flat().includes(element.value);
       else element.value = value ?? "";
     }
   }
@@ -89,18 +91,19 @@ async function submit(form) {
   if (!person) return;
   const result = document.querySelector(form.dataset.result);
   const trouble = problem(form);
-  if (trouble) {
+  const args = { id: uuidv7(), ...argsOf(form) };
+  const refusal = trouble ? null : await formChecks.get(form.dataset.check)?.(args);
+  if (trouble || refusal) {
     result.innerHTML = "";
     const message = document.createElement("p");
     message.className = "form-error";
     message.setAttribute("role", "alert");
-    message.textContent = trouble.message;
+    message.textContent = trouble ? trouble.message : refusal;
     result.append(message);
-    trouble.control.focus();
+    trouble?.control.focus();
     return;
   }
   const started = performance.now();
-  const args = { id: uuidv7(), ...argsOf(form) };
   const photoInput = form.querySelector("input[data-photos]");
   const files = photoInput ? chosenPhotos(photoInput) : [];
   // Cleared at once, so whatever the user types next is not wiped by this save.

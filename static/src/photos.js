@@ -1,6 +1,17 @@
 // The photo capture of every job's form (templates/_photo_capture.html): each photo taken
 // is kept here, shown as a thumbnail that can be removed, and counted against the limit.
 
+const MAX_PHOTO_SIDE = 1600;
+
+/** A photo made smaller on the device: at most 1600 px on its longer side, as JPEG. */
+export async function resized(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, MAX_PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 });
+}
+
 const chosen = new WeakMap();
 
 /** The photos chosen with a capture's file input, in the order they were taken. */

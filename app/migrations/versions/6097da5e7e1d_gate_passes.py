@@ -1,7 +1,7 @@
 """The gate: permits, worker passes and their photos, exit passes, gate events and settings
 
 Revision ID: 6097da5e7e1d
-Revises: 6e9faa6ee962
+Revises: 5c2b33cabee0
 Create Date: 2026-12-01 09:55:19.264052
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6097da5e7e1d'
-down_revision = '6e9faa6ee962'
+down_revision = '5c2b33cabee0'
 branch_labels = None
 depends_on = None
 

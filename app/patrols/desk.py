@@ -1,0 +1,109 @@
+"""What the office desk lists of patrols: the rounds, by area, person, dates, problems."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import g
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.duty.desk import _areas as area_choices
+from app.extensions import db
+from app.jobs import Column, DeskListing, Filter
+from app.models import Property, Role, User, works_at
+from app.patrols import READERS
+from app.patrols.models import PatrolRound
+
+#: How far back the date filters offer days.
+DAYS_OFFERED = 62
+
+
+def _people(property_id: int) -> list[tuple[str, str]]:
+    query = (
+        select(User.id, User.display_name)
+        .where(User.role == Role.FLOOR_STAFF, works_at(User.id, property_id))
+        .order_by(User.display_name)
+    )
+    return [(str(user_id), name) for user_id, name in db.session.execute(query)]
+
+
+def _days(property_id: int) -> list[tuple[str, str]]:
+    today = datetime.now(ZoneInfo(db.session.get(Property, property_id).timezone)).date()
+    days = (today - timedelta(days=n) for n in range(DAYS_OFFERED))
+    return [(day.isoformat(), day.isoformat()) for day in days]
+
+
+def _midnight(value: str, days_after: int = 0) -> datetime:
+    """The start of a local day at the property of the page (the filter's value)."""
+    day = datetime.fromisoformat(value).date() + timedelta(days=days_after)
+    return datetime.combine(day, time(), ZoneInfo(g.property.timezone))
+
+
+def _yes(value: bool) -> str:
+    # Translated once a request: a list asks for it on every row.
+    yes, no = g.setdefault("patrols_yes_no", (str(_l("Yes")), str(_l("No"))))
+    return yes if value else no
+
+
+#: The office's list: the few columns that tell rounds apart (a page has 200 rows).
+COLUMNS = [
+    Column(_l("Started"), lambda r: r.started_at),
+    Column(_l("Area"), lambda r: r.area.name),
+    Column(_l("By"), lambda r: r.by_name),
+    Column(_l("Problems"), lambda r: r.problems),
+    Column(_l("Checkpoint scanned"), lambda r: _yes(r.scanned)),
+]
+#: A round's page and its CSV line say everything.
+DETAILS = [
+    Column(_l("Checklist version"), lambda r: r.template_version),
+    Column(_l("Device"), lambda r: r.device_id),
+    Column(_l("Received"), lambda r: r.received_at),
+]
+
+LISTING = DeskListing(
+    name="patrol-rounds",
+    title=_l("Patrol rounds"),
+    roles=READERS,
+    query=lambda property_id: (
+        select(PatrolRound)
+        .where(PatrolRound.property_id == property_id)
+        .order_by(PatrolRound.started_at.desc())
+        .options(joinedload(PatrolRound.area))
+    ),
+    columns=COLUMNS,
+    filters=[
+        Filter(
+            "area",
+            _l("Area"),
+            area_choices,
+            lambda query, value: query.where(PatrolRound.area_id == int(value)),
+        ),
+        Filter(
+            "person",
+            _l("By"),
+            _people,
+            lambda query, value: query.where(PatrolRound.created_by_id == int(value)),
+        ),
+        Filter(
+            "from",
+            _l("From"),
+            _days,
+            lambda query, value: query.where(PatrolRound.started_at >= _midnight(value)),
+        ),
+        Filter(
+            "to",
+            _l("To"),
+            _days,
+            lambda query, value: query.where(PatrolRound.started_at < _midnight(value, 1)),
+        ),
+        Filter(
+            "problems",
+            _l("Problems"),
+            lambda property_id: [("yes", str(_l("With problems")))],
+            lambda query, value: query.where(PatrolRound.problems > 0),
+        ),
+    ],
+    record_endpoint="patrols.round",
+    csv_columns=[*COLUMNS, *DETAILS],
+)

@@ -1,0 +1,86 @@
+"""What the office desk lists of the repair tickets."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.duty.desk import _areas
+from app.extensions import db
+from app.jobs import Column, DeskListing, Filter
+from app.models import Role, User, works_at
+from app.repairs import DESK_READERS
+from app.repairs.models import SOURCE_LABELS, RepairCategory, RepairTicket, TicketState
+
+
+def _assignees(property_id: int) -> list[tuple[str, str]]:
+    query = (
+        select(User.id, User.display_name)
+        .where((User.role == Role.ENGINEERING) & works_at(User.id, property_id))
+        .order_by(User.display_name)
+    )
+    return [(str(user_id), name) for user_id, name in db.session.execute(query)]
+
+
+def _choices_of(enum_type):
+    return lambda property_id: [(member.value, member.label) for member in enum_type]
+
+
+COLUMNS = [
+    Column(_l("Ticket"), lambda t: f"#{t.number}"),
+    Column(_l("State"), lambda t: t.state),
+    Column(_l("Category"), lambda t: t.category),
+    Column(_l("Area"), lambda t: t.area.name if t.area else None),
+    Column(_l("Location"), lambda t: t.location),
+    Column(_l("What is wrong"), lambda t: t.note),
+    Column(_l("Assigned to"), lambda t: t.assigned_to.display_name if t.assigned_to else None),
+    Column(_l("Opened by"), lambda t: t.created_by.display_name),
+    Column(_l("Opened from"), lambda t: SOURCE_LABELS.get(t.source, t.source)),
+    Column(_l("Device time"), lambda t: t.device_time),
+    Column(_l("Received"), lambda t: t.received_at),
+    Column(_l("Photos"), lambda t: t.photo_ids, photos=True),
+]
+
+LISTING = DeskListing(
+    name="repair-tickets",
+    title=_l("Repair tickets"),
+    roles=DESK_READERS,
+    query=lambda property_id: (
+        select(RepairTicket)
+        .where(RepairTicket.property_id == property_id)
+        .order_by(RepairTicket.number.desc())
+        .options(
+            joinedload(RepairTicket.created_by),
+            joinedload(RepairTicket.area),
+            joinedload(RepairTicket.assigned_to),
+        )
+    ),
+    columns=COLUMNS,
+    filters=[
+        Filter(
+            "state",
+            _l("State"),
+            _choices_of(TicketState),
+            lambda query, value: query.where(RepairTicket.state == TicketState(value)),
+        ),
+        Filter(
+            "category",
+            _l("Category"),
+            _choices_of(RepairCategory),
+            lambda query, value: query.where(RepairTicket.category == RepairCategory(value)),
+        ),
+        Filter(
+            "area",
+            _l("Area"),
+            _areas,
+            lambda query, value: query.where(RepairTicket.area_id == int(value)),
+        ),
+        Filter(
+            "assignee",
+            _l("Assigned to"),
+            _assignees,
+            lambda query, value: query.where(RepairTicket.assigned_to_id == int(value)),
+        ),
+    ],
+    record_endpoint="repairs.ticket",
+    csv_columns=COLUMNS,
+)

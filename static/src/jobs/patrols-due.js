@@ -1,0 +1,104 @@
+// When an area is due, worked out on the tablet from its schedule and the rounds it
+// knows, so that the patrol list is right offline: the rules of app/patrols/schedule.py
+// (a slot lasts until the next; a round begun in it covers it; overdue after the grace).
+// Plain functions of times, no DOM: bench/patrol_bench.py runs them in Node too.
+
+const MINUTE = 60_000;
+const DAY_MINUTES = 1440;
+const formatters = new Map();
+
+function wallClock(ms, zone) {
+  if (!formatters.has(zone)) {
+    formatters.set(
+      zone,
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+      }),
+    );
+  }
+  const parts = Object.fromEntries(
+    formatters
+      .get(zone)
+      .formatToParts(ms)
+      .map((part) => [part.type, part.value]),
+  );
+  return { year: +parts.year, month: +parts.month, day: +parts.day, hour: +parts.hour, minute: +parts.minute };
+}
+
+function offsetAt(ms, zone) {
+  const wall = wallClock(ms, zone);
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
+  return asUtc - Math.floor(ms / MINUTE) * MINUTE;
+}
+
+/** The instant of a local wall time (minutes past midnight, may run past the day). */
+function instantOf(year, month, day, minutes, zone) {
+  const wall = Date.UTC(year, month - 1, day, 0, minutes);
+  return wall - offsetAt(wall - offsetAt(wall, zone), zone);
+}
+
+function minutesOf(hhmm) {
+  const [hours, minutes] = hhmm.split(":").map(Number);
+  return hours * 60 + minutes;
+}
+
+function runMinutes(schedule) {
+  const first = minutesOf(schedule.starts);
+  if (!schedule.every_minutes) return [first];
+  let last = minutesOf(schedule.ends ?? schedule.starts);
+  if (last < first) last += DAY_MINUTES; // runs past midnight
+  const times = [];
+  for (let minute = first; minute <= last; minute += schedule.every_minutes) times.push(minute);
+  return times;
+}
+
+// Areas share a few schedules: each one's slots of a local day are worked out once.
+const slotCache = new Map();
+
+/** The slots of a schedule around `now`: [{start, end}] in ms, in order. */
+export function slotsAround(schedule, now, zone) {
+  const today = wallClock(now, zone);
+  const key = [schedule.every_minutes, schedule.starts, schedule.ends, zone, today.year, today.month, today.day].join();
+  if (!slotCache.has(key)) {
+    if (slotCache.size > 100) slotCache.clear();
+    slotCache.set(key, daySlots(schedule, today, zone));
+  }
+  return slotCache.get(key);
+}
+
+function daySlots(schedule, today, zone) {
+  const starts = new Set();
+  for (let offset = -2; offset <= 1; offset += 1) {
+    for (const minute of runMinutes(schedule)) {
+      starts.add(instantOf(today.year, today.month, today.day + offset, minute, zone));
+    }
+  }
+  const length = (schedule.every_minutes || DAY_MINUTES) * MINUTE;
+  const sorted = [...starts].sort((a, b) => a - b);
+  return sorted.map((start, index) => ({
+    start,
+    end: index + 1 < sorted.length ? Math.min(start + length, sorted[index + 1]) : start + length,
+  }));
+}
+
+/**
+ * Where an area stands at `now` (ms): `{state, slot, doneAt, overdueMinutes, next}`,
+ * state one of idle, due, overdue, done. `rounds` are the start times (ms) of its rounds.
+ */
+export function dueStatus(schedule, rounds, now, zone, graceMinutes) {
+  const slots = slotsAround(schedule, now, zone);
+  const slot = slots.find((candidate) => candidate.start <= now && now < candidate.end) ?? null;
+  const next = slots.find((candidate) => candidate.start > now)?.start ?? null;
+  if (!slot) return { state: "idle", slot, doneAt: null, overdueMinutes: 0, next };
+  const covering = rounds.filter((time) => slot.start <= time && time < slot.end);
+  if (covering.length) return { state: "done", slot, doneAt: Math.min(...covering), overdueMinutes: 0, next };
+  const late = now - slot.start;
+  if (late <= graceMinutes * MINUTE) return { state: "due", slot, doneAt: null, overdueMinutes: 0, next };
+  return { state: "overdue", slot, doneAt: null, overdueMinutes: Math.floor(late / MINUTE), next };
+}

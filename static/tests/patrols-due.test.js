@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { dueStatus, slotsAround } from "../src/jobs/patrols-due.js";
+
+// The cases of tests/test_patrols_schedule.py, as the tablet computes them.
+const SHANGHAI = "Asia/Shanghai";
+const at = (day, hour, minute) => Date.UTC(2026, 11, day, hour - 8, minute);
+const HOURLY = { every_minutes: 60, starts: "08:00", ends: "20:00" };
+const NIGHTS = { every_minutes: 120, starts: "22:00", ends: "06:00" };
+const DAILY = { every_minutes: null, starts: "09:00", ends: null };
+
+test("the lobby is due on the hour, overdue after the grace, done once walked", () => {
+  assert.equal(dueStatus(HOURLY, [], at(1, 10, 5), SHANGHAI, 15).state, "due");
+  const overdue = dueStatus(HOURLY, [], at(1, 10, 40), SHANGHAI, 15);
+  assert.deepEqual([overdue.state, overdue.overdueMinutes], ["overdue", 40]);
+  const done = dueStatus(HOURLY, [at(1, 10, 42)], at(1, 10, 50), SHANGHAI, 15);
+  assert.deepEqual([done.state, done.doneAt], ["done", at(1, 10, 42)]);
+  assert.equal(dueStatus(HOURLY, [at(1, 10, 42)], at(1, 11, 1), SHANGHAI, 15).state, "due");
+});
+
+test("nothing is due at night for a day schedule; the next slot is tomorrow at eight", () => {
+  const night = dueStatus(HOURLY, [], at(1, 23, 0), SHANGHAI, 15);
+  assert.deepEqual([night.state, night.next], ["idle", at(2, 8, 0)]);
+});
+
+test("a night schedule runs across midnight", () => {
+  const starts = slotsAround(NIGHTS, at(1, 3, 0), SHANGHAI).map((slot) => slot.start);
+  assert.ok(starts.includes(at(1, 0, 0)) && starts.includes(at(1, 6, 0)) && starts.includes(at(1, 22, 0)));
+  assert.equal(dueStatus(NIGHTS, [at(0, 23, 50)], at(1, 0, 30), SHANGHAI, 15).state, "overdue");
+});
+
+test("a daily round lasts until the next day", () => {
+  assert.equal(dueStatus(DAILY, [at(1, 16, 0)], at(2, 8, 59), SHANGHAI, 15).state, "done");
+  assert.equal(dueStatus(DAILY, [at(1, 16, 0)], at(2, 9, 30), SHANGHAI, 15).state, "overdue");
+});
+
+test("slots follow the property's zone, not the device's", () => {
+  const berlin = slotsAround(
+    { every_minutes: 120, starts: "08:00", ends: "20:00" },
+    Date.UTC(2026, 2, 29, 12),
+    "Europe/Berlin",
+  );
+  assert.ok(berlin.some((slot) => slot.start === Date.UTC(2026, 2, 29, 6, 0)));
+  assert.ok(berlin.some((slot) => slot.start === Date.UTC(2026, 2, 28, 7, 0)));
+});

@@ -1,0 +1,143 @@
+"""When an area is due (app/patrols/schedule.py): slots, due, late and missed rounds,
+across midnight, in several time zones and through a change of schedule."""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.patrols.schedule import GRACE, Outcome, Schedule, State, outcomes, slots, status_at
+
+SHANGHAI = "Asia/Shanghai"
+HOURLY_LOBBY = Schedule(60, time(8), time(20))
+TWO_HOURLY = Schedule(120, time(8), time(20))
+NIGHTS = Schedule(120, time(22), time(6))
+DAILY = Schedule(None, time(9), None)
+
+
+def local(zone: str, *parts) -> datetime:
+    return datetime(*parts, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def day_of(schedule, zone=SHANGHAI, day=(2026, 12, 1)):
+    since = local(zone, *day, 0, 0)
+    return slots([schedule], since, since + timedelta(days=1), zone)
+
+
+def test_the_lobby_is_due_every_hour_from_eight_to_eight():
+    starts = [s.starts.astimezone(ZoneInfo(SHANGHAI)).hour for s in day_of(HOURLY_LOBBY)]
+    assert starts == list(range(8, 21))
+    assert [s.ends - s.starts for s in day_of(HOURLY_LOBBY)] == [timedelta(hours=1)] * 13
+
+
+def test_due_then_overdue_then_done():
+    rounds: list[datetime] = []
+    at = lambda hour, minute: local(SHANGHAI, 2026, 12, 1, hour, minute)  # noqa: E731
+    assert status_at([HOURLY_LOBBY], rounds, at(10, 5), SHANGHAI).state is State.DUE
+    overdue = status_at([HOURLY_LOBBY], rounds, at(10, 40), SHANGHAI)
+    assert overdue.state is State.OVERDUE and overdue.overdue_minutes == 40
+    rounds.append(at(10, 42))
+    done = status_at([HOURLY_LOBBY], rounds, at(10, 50), SHANGHAI)
+    assert done.state is State.DONE and done.done_at == at(10, 42)
+    # The next hour is a slot of its own.
+    assert status_at([HOURLY_LOBBY], rounds, at(11, 1), SHANGHAI).state is State.DUE
+
+
+def test_nothing_is_due_outside_the_schedule():
+    night = status_at([TWO_HOURLY], [], local(SHANGHAI, 2026, 12, 1, 23, 0), SHANGHAI)
+    assert night.state is State.IDLE
+    assert night.next_slot == local(SHANGHAI, 2026, 12, 2, 8, 0)
+
+
+def test_a_night_schedule_runs_across_midnight():
+    starts = [s.starts.astimezone(ZoneInfo(SHANGHAI)) for s in day_of(NIGHTS)]
+    # The run that began the evening before ends at 06:00; tonight's starts at 22:00.
+    assert [(t.day, t.hour) for t in starts] == [(1, 0), (1, 2), (1, 4), (1, 6), (1, 22)]
+    done_before_midnight = local(SHANGHAI, 2026, 11, 30, 23, 50)
+    after_midnight = local(SHANGHAI, 2026, 12, 1, 0, 30)
+    assert (
+        status_at([NIGHTS], [done_before_midnight], after_midnight, SHANGHAI).state is State.OVERDUE
+    )
+    # 23:50 covers the 22:00 slot, late; 00:00 was missed.
+    found = outcomes(
+        [NIGHTS],
+        [done_before_midnight],
+        local(SHANGHAI, 2026, 11, 30, 21, 0),
+        local(SHANGHAI, 2026, 12, 1, 3, 0),
+        local(SHANGHAI, 2026, 12, 1, 3, 0),
+        SHANGHAI,
+    )
+    assert [outcome for _slot, outcome, _done in found] == [
+        Outcome.LATE,
+        Outcome.MISSED,
+        Outcome.PENDING,
+    ]
+
+
+def test_a_daily_round_lasts_until_the_next_day():
+    rounds = [local(SHANGHAI, 2026, 12, 1, 16, 0)]
+    evening = status_at([DAILY], rounds, local(SHANGHAI, 2026, 12, 2, 8, 59), SHANGHAI)
+    assert evening.state is State.DONE
+    assert status_at([DAILY], rounds, local(SHANGHAI, 2026, 12, 2, 9, 30), SHANGHAI).state is (
+        State.OVERDUE
+    )
+
+
+def test_slots_follow_the_property_s_time_zone_and_its_clock_changes():
+    berlin = [s.starts for s in day_of(TWO_HOURLY, "Europe/Berlin", (2026, 3, 29))]
+    assert berlin[0] == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)  # 08:00 CEST, the day it starts
+    new_york = [s.starts for s in day_of(TWO_HOURLY, "America/New_York", (2026, 12, 1))]
+    assert new_york[0] == datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+    shanghai = [s.starts for s in day_of(TWO_HOURLY)]
+    assert shanghai[0] == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+
+
+def test_a_schedule_change_judges_each_slot_by_the_schedule_of_its_time():
+    changed = local(SHANGHAI, 2026, 12, 1, 12, 30)
+    history = [HOURLY_LOBBY, Schedule(120, time(8), time(20), effective_from=changed)]
+    hours = [s.starts.astimezone(ZoneInfo(SHANGHAI)).hour for s in day_of_history(history)]
+    assert hours == [8, 9, 10, 11, 12, 14, 16, 18, 20]
+
+
+def day_of_history(history):
+    since = local(SHANGHAI, 2026, 12, 1, 0, 0)
+    return slots(history, since, since + timedelta(days=1), SHANGHAI)
+
+
+schedules = st.builds(
+    Schedule,
+    every_minutes=st.one_of(st.none(), st.integers(min_value=15, max_value=720)),
+    starts=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    ends=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+)
+zones = st.sampled_from([SHANGHAI, "Europe/Berlin", "America/New_York", "UTC", "Asia/Kolkata"])
+moments = st.datetimes(
+    min_value=datetime(2025, 1, 1), max_value=datetime(2028, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(schedules, zones, moments)
+def test_slots_are_ordered_and_never_overlap(schedule, zone, since):
+    found = slots([schedule], since, since + timedelta(days=3), zone)
+    for slot in found:
+        assert since <= slot.starts < since + timedelta(days=3)
+        assert slot.starts < slot.ends <= slot.starts + schedule.length
+    for earlier, later in zip(found, found[1:], strict=False):
+        assert earlier.ends <= later.starts
+
+
+@given(schedules, zones, moments, st.lists(st.integers(0, 3 * 24 * 60), max_size=8))
+def test_the_state_agrees_with_the_slots_and_rounds(schedule, zone, now, minutes_ago):
+    rounds = [now - timedelta(minutes=m) for m in minutes_ago]
+    found = status_at([schedule], rounds, now, zone)
+    if found.state is State.IDLE:
+        assert found.slot is None
+        return
+    assert found.slot.starts <= now < found.slot.ends
+    covering = [t for t in rounds if found.slot.starts <= t < found.slot.ends]
+    assert (found.state is State.DONE) == bool(covering)
+    if found.state is State.DUE:
+        assert now - found.slot.starts <= GRACE
+    if found.state is State.OVERDUE:
+        assert found.overdue_minutes * 60 <= (now - found.slot.starts).total_seconds()
