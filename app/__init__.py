@@ -43,7 +43,7 @@ SHELL = [
     handover.PART,
 ]
 #: The jobs: each package declares its ``JOB`` (app/jobs.py); a new job is one line here.
-JOBS = ["app.places", "app.duty", "app.repairs", "app.patrols", "app.gate"]
+JOBS = ["app.places", "app.duty", "app.repairs", "app.patrols", "app.gate", "app.rooms"]
 
 
 def create_app(config: dict | None = None) -> Flask:

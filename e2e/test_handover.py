@@ -68,7 +68,9 @@ def test_a_gate_tablet_is_handed_over_by_pin_while_offline(tablet, new_page, liv
     assert made_by(live_server, "交班前：东门一切正常") == "guard1"
     assert made_by(live_server, "接班后：3号门有人逗留") == "guard2"
     with live_server.app.app_context():
-        assert db.session.scalar(select(flag.c.reason)) == "offline_hand_over"
+        # Other tests of the session flag other things on the same server.
+        reasons = set(db.session.scalars(select(flag.c.reason)))
+        assert "offline_hand_over" in reasons
 
     office = new_page(DESKTOP)
     sign_in(office, "office1")

@@ -22,12 +22,12 @@ def take_over(mutation_id: int, user_id: int, from_user_id=None) -> dict:
     }
 
 
-def add_guard(app, username="guard2", pin=PIN) -> int:
-    """A second guard of the demo property, with a hand-over PIN."""
+def add_guard(app, username="guard3", pin=PIN) -> int:
+    """Another guard of the demo property (beside its guard1 and guard2), with a hand-over PIN."""
     with app.app_context():
         prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
         guard = User(username=username, display_name="赵保安", role=Role.GUARD)
-        guard.set_password("guard2-password")
+        guard.set_password("guard3-password")
         if pin:
             guard.set_pin(pin)
         guard.properties = [prop]
@@ -86,7 +86,7 @@ def test_an_offline_hand_over_lets_both_holders_entries_arrive_under_their_names
     assert results[1]["flags"] == ["offline_hand_over"]
     with app.app_context():
         made_by = {e.text: e.created_by.username for e in db.session.scalars(select(DutyEntry))}
-        assert made_by == {"交班前：一切正常": "guard1", "接班后：3号门有人逗留": "guard2"}
+        assert made_by == {"交班前：一切正常": "guard1", "接班后：3号门有人逗留": "guard3"}
         (handed,) = db.session.scalars(select(HandOver).where(HandOver.by_pin))
         assert handed.user_id == guard2 and handed.from_user_id == guard1
         assert db.session.execute(select(flag.c.reason)).scalars().all() == ["offline_hand_over"]
@@ -121,7 +121,7 @@ def test_the_changes_of_who_signed_out_still_sync_after_the_next_sign_in(app):
     tablet = Tablet(app, "guard1")
     tablet.auth.logout()
     tablet.auth.login(
-        "guard2", "guard2-password", device_id=tablet.device_id, device_secret=tablet.device_secret
+        "guard3", "guard3-password", device_id=tablet.device_id, device_secret=tablet.device_secret
     )
     reply = tablet.push(
         duty_entry(1, acting_user_id=guard1, text="上一班的记录"),

@@ -89,13 +89,15 @@ def _own(model, record_id):
 @roles_allowed(*GUARDS)
 def check():
     """The gate check: answered from the tablet's own copy of the pass list."""
+    # Until the tablet holds the settings record, the page brings them along.
+    settings = settings_of(g.property.id)
     return render_page(
         "gate/check.html",
         "content",
         default_settings={
-            "hours": DEFAULT_HOURS,
-            "days": DEFAULT_DAYS,
-            "stale_hours": DEFAULT_STALE_HOURS,
+            "hours": settings.hours,
+            "days": settings.days,
+            "stale_hours": settings.stale_hours,
         },
     )
 

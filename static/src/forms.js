@@ -10,13 +10,24 @@ import { afterChange, status, syncNow } from "./sync.js";
 
 const NIL_ID = "00000000-0000-0000-0000-000000000000";
 
+// A job's checks of a whole change against what the device holds (a room already taken),
+// by the name a form gives in data-check: each resolves to a message, or null if none.
+const formChecks = new Map();
+
+/** Check the changes of forms with `data-check="name"` before they enter the outbox. */
+export function defineFormCheck(name, check) {
+  formChecks.set(name, check);
+}
+
 function argsOf(form) {
   const args = {};
   for (const element of form.elements) {
     if (!element.name || element.type === "file" || element.type === "submit") continue;
     if ((element.type === "radio" || element.type === "checkbox") && !element.checked) continue;
     const value = element.value;
-    args[element.name] = element.dataset.type === "integer" ? (value === "" ? null : Number(value)) : value;
+    // Checkboxes that share a name (data-list) give the list of those ticked.
+    if ("list" in element.dataset) args[element.name] = [...(args[element.name] ?? []), value];
+    else args[element.name] = element.dataset.type === "integer" ? (value === "" ? null : Number(value)) : value;
   }
   return args;
 }
@@ -68,6 +79,7 @@ async function restoreDraft(form) {
   for (const [name, value] of Object.entries(draft.values)) {
     for (const element of form.querySelectorAll(`[name="${name}"]`)) {
       if (element.type === "radio") element.checked = element.value === value;
+      else if (element.type === "checkbox") element.checked = [value].flat().includes(element.value);
       else element.value = value ?? "";
     }
   }
@@ -79,18 +91,19 @@ async function submit(form) {
   if (!person) return;
   const result = document.querySelector(form.dataset.result);
   const trouble = problem(form);
-  if (trouble) {
+  const args = { id: uuidv7(), ...argsOf(form) };
+  const refusal = trouble ? null : await formChecks.get(form.dataset.check)?.(args);
+  if (trouble || refusal) {
     result.innerHTML = "";
     const message = document.createElement("p");
     message.className = "form-error";
     message.setAttribute("role", "alert");
-    message.textContent = trouble.message;
+    message.textContent = trouble ? trouble.message : refusal;
     result.append(message);
-    trouble.control.focus();
+    trouble?.control.focus();
     return;
   }
   const started = performance.now();
-  const args = { id: uuidv7(), ...argsOf(form) };
   const photoInput = form.querySelector("input[data-photos]");
   const files = photoInput ? chosenPhotos(photoInput) : [];
   // Cleared at once, so whatever the user types next is not wiped by this save.
