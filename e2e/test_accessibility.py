@@ -22,7 +22,8 @@ ROLES = [
     ("guard1", TABLET_LANDSCAPE),
     ("office1", DESKTOP),
     ("super1", DESKTOP),
-    ("eng1", DESKTOP),
+    # Engineering carry tablets for their repair tickets.
+    ("eng1", TABLET_PORTRAIT),
     ("admin", DESKTOP),
 ]
 

@@ -1,13 +1,20 @@
 """When an area is due (app/patrols/schedule.py): slots, due, late and missed rounds,
-across midnight, in several time zones and through a change of schedule."""
+across midnight, in several time zones and through a change of schedule; and the
+round's schema against any input."""
 
+import functools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from marshmallow import ValidationError
 
-from app.patrols.schedule import GRACE, Outcome, Schedule, State, outcomes, slots, status_at
+from app import create_app
+from app.patrols.models import Outcome
+from app.patrols.schedule import GRACE, Schedule, State, outcomes, slots, status_at
+from app.patrols.schedule import Outcome as SlotOutcome
+from app.patrols.sync import RoundArgs
 
 SHANGHAI = "Asia/Shanghai"
 HOURLY_LOBBY = Schedule(60, time(8), time(20))
@@ -69,9 +76,9 @@ def test_a_night_schedule_runs_across_midnight():
         SHANGHAI,
     )
     assert [outcome for _slot, outcome, _done in found] == [
-        Outcome.LATE,
-        Outcome.MISSED,
-        Outcome.PENDING,
+        SlotOutcome.LATE,
+        SlotOutcome.MISSED,
+        SlotOutcome.PENDING,
     ]
 
 
@@ -141,3 +148,55 @@ def test_the_state_agrees_with_the_slots_and_rounds(schedule, zone, now, minutes
         assert now - found.slot.starts <= GRACE
     if found.state is State.OVERDUE:
         assert found.overdue_minutes * 60 <= (now - found.slot.starts).total_seconds()
+
+
+results = st.lists(
+    st.fixed_dictionaries(
+        {"item_id": st.one_of(st.integers(), st.text(max_size=3))},
+        optional={
+            "outcome": st.sampled_from(["ok", "problem", "na", "bad", None]),
+            "value": st.one_of(st.none(), st.floats(), st.text(max_size=3)),
+            "note": st.one_of(st.none(), st.text(max_size=5)),
+            "photo_ids": st.lists(st.uuids().map(str), max_size=5),
+        },
+    ),
+    max_size=4,
+)
+round_args = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.uuids().map(str), st.text(max_size=5)),
+        "area_id": st.one_of(st.integers(), st.none()),
+        "template_id": st.integers(),
+        "template_version": st.integers(),
+        "started_at": st.one_of(moments.map(datetime.isoformat), st.text(max_size=5)),
+        "ended_at": st.one_of(moments.map(datetime.isoformat), st.just("2026-01-01T00:00")),
+        "scanned": st.one_of(st.booleans(), st.none()),
+        "checkpoint_code": st.one_of(st.none(), st.text(max_size=70)),
+        "results": results,
+    },
+)
+
+
+# The schema's inputs are nested: slow to draw on a loaded machine, not wrong.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(round_args)
+def test_the_round_schema_loads_or_refuses_with_messages_never_crashes(args):
+    app = _schema_app()
+    with app.test_request_context():
+        try:
+            loaded = RoundArgs().load(args)
+        except ValidationError as error:
+            assert error.normalized_messages()
+            return
+    assert loaded["ended_at"] >= loaded["started_at"]
+    assert 1 <= len(loaded["results"]) <= 100
+    for result in loaded["results"]:
+        problem = result["outcome"] is Outcome.PROBLEM
+        assert not problem or result["value"] is not None or result["note"] or result["photo_ids"]
+
+
+@functools.cache
+def _schema_app():
+    """An app for the schema's messages only: it never opens its database."""
+    return create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "schema"})

@@ -93,6 +93,21 @@ def test_the_admin_creates_a_property_and_works_at_it_at_once(app, client, auth)
     assert "二号园区" in page and "Europe/Berlin" in page
 
 
+def test_an_admin_of_no_property_yet_sets_up_the_first_one(app, client, auth):
+    """A fresh site: the admin works nowhere yet, and the places page offers a property."""
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        admin.properties = []
+        db.session.commit()
+    auth.login("admin")
+    page = client.get("/places").get_data(as_text=True)
+    assert 'href="/places/properties/new"' in page and "/places/building/in/" not in page
+    form = {"name": "新园区", "code": "NEW", "timezone": "Asia/Shanghai"}
+    assert auth.post("/places/properties/new", form).status_code == 302
+    (prop_id,) = ids(app, Property, code="NEW")
+    assert f"/places/building/in/{prop_id}" in client.get("/places").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

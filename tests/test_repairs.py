@@ -149,6 +149,16 @@ def user_id(app, username: str) -> int:
         return db.session.scalar(select(User.id).where(User.username == username))
 
 
+def add_second_engineer(app) -> None:
+    """eng2, 赵工程, another engineer of the demo property."""
+    with app.app_context():
+        other = User(username="eng2", display_name="赵工程", role=Role.ENGINEERING)
+        other.set_password("eng2-password")
+        other.properties = [db.session.scalar(select(Property).where(Property.code == "DEMO"))]
+        db.session.add(other)
+        db.session.commit()
+
+
 def opened_ticket(app) -> uuid.UUID:
     """A ticket a floor tablet's round opened."""
     round_id = uuid.uuid4()
@@ -283,13 +293,16 @@ def test_illegal_moves_are_refused_with_their_reasons(app, opener):
     assert results(fix_first) == [("rejected", "illegal_move")]
 
 
+@pytest.mark.parametrize("base_version", [-1, 0, 10**9])
+def test_a_version_the_server_never_gave_counts_as_the_ticket_now(app, opener, base_version):
+    ticket_id = assigned_ticket(app)
+    reply = Tablet(app, "eng1").push(step(1, "start", ticket_id, base_version))
+    assert results(reply) == [("applied", None)]
+    assert ticket_of(app, ticket_id).state is TicketState.IN_PROGRESS
+
+
 def test_only_the_assigned_engineer_works_a_ticket(app, opener):
-    with app.app_context():
-        other = User(username="eng2", display_name="赵工程", role=Role.ENGINEERING)
-        other.set_password("eng2-password")
-        other.properties = [db.session.scalar(select(Property).where(Property.code == "DEMO"))]
-        db.session.add(other)
-        db.session.commit()
+    add_second_engineer(app)
     ticket_id = assigned_ticket(app, engineer="eng2")
     reply = Tablet(app, "eng1").push(step(1, "start", ticket_id, ticket_of(app, ticket_id).version))
     assert results(reply) == [("rejected", "not_assignee")]
@@ -416,3 +429,39 @@ def test_moves_made_offline_on_several_tablets_merge_in_any_order(app, opener):
             assert ticket.state is MOVES[outcomes[-1]].target
 
     check()
+
+
+def test_the_desk_acting_on_a_page_gone_stale_is_applied_and_flagged(app, opener, client, auth):
+    ticket_id = assigned_ticket(app)
+    shown = ticket_of(app, ticket_id).version
+    Tablet(app, "eng1").push(step(1, "start", ticket_id, shown))
+    auth.login("super1")
+    # The supervisor reassigns from the page as it was before the engineer began.
+    reply = auth.post(
+        f"/repairs/desk/{ticket_id}/assign",
+        data={"base_version": shown, "assigned_to_id": user_id(app, "eng1"), "note": "改派"},
+    )
+    assert reply.status_code == 303
+    assert ticket_of(app, ticket_id).state is TicketState.ASSIGNED
+    with app.app_context():
+        flagged = db.session.execute(select(flag.c.reason, flag.c.user_id)).all()
+    assert flagged == [("concurrent_edit", user_id(app, "super1"))]
+    problems = client.get("/sync/problems")
+    assert problems.status_code == 200
+    assert str(ticket_id)[:8] in problems.get_data(as_text=True)
+
+
+def test_a_reassigned_ticket_leaves_the_first_engineers_tablet(app, opener):
+    add_second_engineer(app)
+    ticket_id = assigned_ticket(app)
+    first, second = Tablet(app, "eng1"), Tablet(app, "eng2", "eng2-password")
+    assert [c["id"] for c in first.pull().get_json()["changes"]] == [str(ticket_id)]
+    second.pull()
+    reply = desk_move(app, ticket_id, "assign", "super1", assigned_to_id=user_id(app, "eng2"))
+    assert reply.status_code == 303
+    assert [(c["id"], c["op"]) for c in first.pull().get_json()["changes"]] == [
+        (str(ticket_id), "delete")
+    ]
+    (change,) = second.pull().get_json()["changes"]
+    assert change["data"]["assigned_to_id"] == user_id(app, "eng2")
+    assert change["data"]["steps"][-1]["assigned_to"] == "赵工程"

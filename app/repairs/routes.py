@@ -17,7 +17,7 @@ from app.jobs import reason_labels
 from app.models import Area, Role, User, areas_at, utcnow, works_at
 from app.rendering import render_page
 from app.repairs import DESK_READERS, TABLET_USERS, bp
-from app.repairs.desk import LISTING
+from app.repairs.desk import COLUMNS, LISTING
 from app.repairs.models import RepairCategory, RepairStep, RepairTicket, TicketState
 from app.repairs.sync import DESK_MOVES, DEVICE_MOVES
 from app.repairs.tickets import DESK, MOVES, move_ticket, next_moves
@@ -103,7 +103,7 @@ def _render_ticket(ticket: RepairTicket, status=200, errors=None, refused=None, 
         status,
         ticket=ticket,
         steps=steps,
-        columns=LISTING.columns,
+        columns=COLUMNS,
         arrived=arrived(photo_ids),
         moves=next_moves(ticket.state, g.user.role, False) if g.user.role in DESK else [],
         engineers=_engineers(),

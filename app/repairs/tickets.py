@@ -119,8 +119,8 @@ def open_ticket(
         property_id=property_id,
         number=number + 1,
         area_id=area_id,
-        location=location,
-        category=category,
+        location=location[: RepairTicket.location.type.length],
+        category=RepairCategory(category),
         state=TicketState.OPEN,
         note=note,
         photo_ids=photos,
@@ -186,10 +186,11 @@ def _is_engineer_here(context: MutationContext, user_id: int | None) -> bool:
 
 
 def _value_at(context: MutationContext, ticket: RepairTicket, name: str, version: int):
-    """The value a ticket's field had at ``version``, as its field history kept it."""
+    """The value a ticket's field had at ``version``, as its field history kept it; the
+    value now for a version the history does not know (none before the first)."""
     if version >= ticket.version:
         return getattr(ticket, name)
-    return context.session.scalar(
+    kept = context.session.execute(
         select(field_history.c.value)
         .where(
             (field_history.c.kind == KIND)
@@ -199,7 +200,8 @@ def _value_at(context: MutationContext, ticket: RepairTicket, name: str, version
         )
         .order_by(field_history.c.version.desc())
         .limit(1)
-    )
+    ).first()
+    return getattr(ticket, name) if kept is None else kept.value
 
 
 def move_ticket(

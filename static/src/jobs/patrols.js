@@ -371,8 +371,12 @@ function problemOf(items) {
   const labels = labelsOf();
   const missing = items.filter((item) => !answered(item));
   if (missing.length) return { item: missing[0], text: fill(labels.unanswered, { n: missing.length }) };
+  const maxPhotos = Number(root().dataset.maxPhotos);
   for (const item of items) {
     const answer = answerOf(item);
+    if (answer.photos.length > maxPhotos) {
+      return { item, text: fill(labels.too_many_photos, { item: item.label, n: maxPhotos }) };
+    }
     if (answer.outcome !== "problem") continue;
     const evidence = answer.note.trim() || answer.photos.length;
     if (item.kind === "check" && !evidence) return { item, text: fill(labels.needs_evidence, { item: item.label }) };

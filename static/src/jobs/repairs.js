@@ -108,6 +108,8 @@ async function offerMoves(ticket) {
       (!("byAssignee" in form.dataset) || ticket.assigned_to_id === person?.id);
     form.hidden = !allowed;
     if (allowed) {
+      // A note kept as a draft belongs to the ticket it was written for.
+      if (form.elements.ticket_id.value && form.elements.ticket_id.value !== ticket.id) form.elements.note.value = "";
       form.elements.ticket_id.value = ticket.id;
       form.elements.base_version.value = String(ticket.version);
     }
