@@ -4,7 +4,8 @@ hold, the entries and exits they send and what the office is told of them."""
 import csv
 import io
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -503,11 +504,21 @@ def test_workers_still_inside_after_closing_are_listed_for_the_office(app, clien
     permit_id = a_permit(app)
     inside, left = a_pass(app, permit_id), a_pass(app, permit_id, ID_B, name="李志强")
     guard = Tablet(app, "guard1")
-    morning = datetime.now(UTC) - timedelta(minutes=30)
+    # Before closing time (19:00 at the property) and before now, whenever the test runs.
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(UTC)
+    closing = datetime.combine(now.astimezone(zone).date(), time(19), tzinfo=zone)
+    reference = min(now, closing)
     guard.push(
-        gate_record(1, pass_id=inside, device_time=morning),
-        gate_record(2, pass_id=left, device_time=morning),
-        gate_record(3, pass_id=left, direction="exit", shown="valid_leaving"),
+        gate_record(1, pass_id=inside, device_time=reference - timedelta(hours=2)),
+        gate_record(2, pass_id=left, device_time=reference - timedelta(hours=2)),
+        gate_record(
+            3,
+            pass_id=left,
+            direction="exit",
+            shown="valid_leaving",
+            device_time=reference - timedelta(hours=1),
+        ),
     )
     auth.login("office1")
     page = client.get("/gate/flags").get_data(as_text=True)

@@ -42,7 +42,7 @@ COLUMNS = [
     Column(_l("What"), lambda e: e.direction),
     Column(_l("Pass"), _pass_number),
     Column(_l("Who or what"), _who),
-    Column(_l("Unit"), _unit),
+    Column(_l("Room unit"), _unit),
     Column(_l("Check said"), lambda e: e.shown),
     Column(_l("Override reason"), lambda e: e.override_reason),
     Column(_l("Stale list"), lambda e: _l("Yes") if e.stale else None),
