@@ -164,6 +164,12 @@ def areas_at(property_id: int, *columns) -> Select:
     )
 
 
+def area_choices(property_id: int) -> list[tuple[str, str]]:
+    """The property's areas as (id, name) choices of a filter, floor by floor."""
+    query = areas_at(property_id, Area.id, Area.name).order_by(Floor.level, Area.name)
+    return [(str(area_id), name) for area_id, name in db.session.execute(query)]
+
+
 user_property = Table(
     "user_property",
     db.Model.metadata,

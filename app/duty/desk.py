@@ -6,15 +6,8 @@ from sqlalchemy.orm import joinedload
 
 from app.duty import READERS
 from app.duty.models import Category, DutyEntry
-from app.extensions import db
 from app.jobs import Column, DeskListing, Filter
-from app.models import Area, Floor, areas_at
-
-
-def _areas(property_id: int) -> list[tuple[str, str]]:
-    query = areas_at(property_id, Area.id, Area.name).order_by(Floor.level, Area.name)
-    return [(str(area_id), name) for area_id, name in db.session.execute(query)]
-
+from app.models import area_choices
 
 COLUMNS = [
     Column(_l("Received"), lambda e: e.received_at),
@@ -49,7 +42,7 @@ LISTING = DeskListing(
         Filter(
             "area",
             _l("Area"),
-            _areas,
+            area_choices,
             lambda query, value: query.where(DutyEntry.area_id == int(value)),
         ),
     ],

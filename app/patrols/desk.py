@@ -8,10 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.duty.desk import _areas as area_choices
 from app.extensions import db
 from app.jobs import Column, DeskListing, Filter
-from app.models import Property, Role, User, works_at
+from app.models import Property, Role, User, area_choices, works_at
 from app.patrols import READERS
 from app.patrols.models import PatrolRound
 

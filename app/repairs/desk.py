@@ -4,10 +4,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.duty.desk import _areas
 from app.extensions import db
 from app.jobs import Column, DeskListing, Filter
-from app.models import Role, User, works_at
+from app.models import Role, User, area_choices, works_at
 from app.repairs import DESK_READERS
 from app.repairs.models import SOURCE_LABELS, RepairCategory, RepairTicket, TicketState
 
@@ -77,7 +76,7 @@ LISTING = DeskListing(
         Filter(
             "area",
             _l("Area"),
-            _areas,
+            area_choices,
             lambda query, value: query.where(RepairTicket.area_id == int(value)),
         ),
         Filter(
