@@ -60,7 +60,9 @@ def test_a_patrol_offline_from_sign_in_reaches_the_office_with_its_photos(
     camera_tablet, tablet, new_page, live_server, floor_12
 ):
     page = camera_tablet("floor1", f"kefu-checkpoint:{floor_12['code']}")
-    page.goto("/patrols/")
+    # The page's own first sync ends with the colleagues' PINs: none is in flight after.
+    with page.expect_response("**/handover/pins"):
+        page.goto("/patrols/")
     expect(page.locator("#sync-chip")).to_contain_text(SYNCED)
     expect(page.locator(".patrol-areas li", has_text=FLOOR_12)).to_have_count(1)
 
@@ -76,6 +78,9 @@ def test_a_patrol_offline_from_sign_in_reaches_the_office_with_its_photos(
     first_half = [label for label in labels[:half] if label not in PROBLEMS] + ["照明灯具完好"]
     for label in first_half:
         answer(page, label)
+    # A reading is its value, not a tap: only 不适用 is offered beside it.
+    expect(item(page, "空调舒适度").get_by_role("button", name="正常")).to_be_hidden()
+    expect(item(page, "空调舒适度").get_by_role("button", name="不适用")).to_be_visible()
     # A reading outside the standard says so at once.
     item(page, "空调舒适度").locator("input[type=number]").fill("29")
     expect(item(page, "空调舒适度").locator(".verdict")).to_contain_text("超出标准")

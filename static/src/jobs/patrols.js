@@ -200,7 +200,9 @@ async function ticketsOf(areaId) {
 }
 
 function renderTicket(element, item) {
-  const ticket = current.tickets.find((candidate) => candidate.category === item.category);
+  // Of several tickets for this item, the one waiting to be checked comes first.
+  const candidates = current.tickets.filter((candidate) => candidate.category === item.category);
+  const ticket = candidates.find((candidate) => candidate.state === "fixed" && !candidate.checked) ?? candidates[0];
   const box = element.querySelector(".item-ticket");
   box.hidden = !ticket;
   if (!ticket) return;
