@@ -42,10 +42,15 @@ def validate_form(schema: Schema) -> tuple[dict | None, dict[str, list[str]]]:
     try:
         return schema.load(form_payload(schema)), {}
     except ValidationError as error:
-        return None, {
-            field: [_translated(str(m)) for m in _flatten(found)]
-            for field, found in error.normalized_messages().items()
-        }
+        return None, form_errors(error)
+
+
+def form_errors(error: ValidationError) -> dict[str, list[str]]:
+    """A failed load's messages per field, in the user's language."""
+    return {
+        field: [_translated(str(m)) for m in _flatten(found)]
+        for field, found in error.normalized_messages().items()
+    }
 
 
 def _flatten(found) -> list:

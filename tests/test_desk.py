@@ -38,6 +38,28 @@ def test_a_filter_narrows_the_list_and_htmx_gets_only_the_rows(app, client, auth
     assert "电梯异响" in client.get("/duty/review?category=nonsense").get_data(as_text=True)
 
 
+def test_a_long_list_pages_with_its_filters_kept(app, client, auth, monkeypatch):
+    monkeypatch.setattr("app.desk.routes.PAGE_SIZE", 1)
+    Tablet(app, "floor1").push(
+        duty_entry(1, category="facility", text="电梯异响"),
+        duty_entry(2, category="facility", text="灯管闪烁"),
+        duty_entry(3, category="hygiene", text="地面积水"),
+    )
+    auth.login("office1")
+    first = client.get("/duty/review?category=facility").get_data(as_text=True)
+    assert 'href="/duty/review?category=facility&amp;page=2"' in first
+    assert "较新" not in first
+    second = client.get(
+        "/duty/review?category=facility&page=2",
+        headers={"HX-Request": "true", "HX-Target": "listing-rows"},
+    ).get_data(as_text=True)
+    assert 'href="/duty/review?category=facility&amp;page=1"' in second
+    assert "page=3" not in second
+    shown = {text for text in ("电梯异响", "灯管闪烁", "地面积水") if text in first + second}
+    assert shown == {"电梯异响", "灯管闪烁"}
+    assert ("电梯异响" in first) != ("电梯异响" in second)
+
+
 def test_the_csv_export_has_the_filtered_records_for_excel(app, client, auth):
     two_entries(app)
     auth.login("office1")

@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import datetime
 
-from flask import Response, abort, g, request
+from flask import Response, abort, g, request, url_for
 from sqlalchemy import Select
 
 from app.access import roles_allowed
@@ -41,7 +41,11 @@ def render_listing(listing: DeskListing):
     if g.user.role not in listing.roles:
         abort(403)
     query, chosen, choices = _chosen_filters(listing)
-    records = db.session.scalars(query.limit(PAGE_SIZE)).all()
+    page = max(request.args.get("page", 1, type=int), 1)
+    # One record more than a page tells whether an older page exists, without a count.
+    records = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    older = len(records) > PAGE_SIZE
+    records = records[:PAGE_SIZE]
     photos = [column for column in listing.columns if column.photos]
     photo_ids = [p for r in records for column in photos for p in column.value(r) or []]
     block = "rows" if request.headers.get("HX-Target") == "listing-rows" else "content"
@@ -52,6 +56,9 @@ def render_listing(listing: DeskListing):
         records=records,
         chosen=chosen,
         choices=choices,
+        page=page,
+        older=older,
+        page_url=lambda to: url_for(request.endpoint, **request.view_args, **chosen, page=to),
         arrived=arrived(photo_ids),
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import fields as shared
 from app.access import roles_allowed
 from app.extensions import db
-from app.forms import _translated
+from app.forms import form_errors
 from app.models import Area, AreaKind, Floor, areas_at
 from app.patrols import EDITORS, bp
 from app.patrols.editing import build_template, change_schedule, items_of, new_version
@@ -89,13 +89,6 @@ class RangeForm(Schema):
     range_in_order = ItemRow.range_in_order
 
 
-def _messages(error: ValidationError) -> dict[str, list[str]]:
-    return {
-        name: [_translated(str(m)) for m in (found if isinstance(found, list) else [found])]
-        for name, found in error.normalized_messages().items()
-    }
-
-
 def _posted(prefix: str) -> dict:
     """The non-blank fields of one row of a posted form (``item-3-label`` → ``label``)."""
     return {
@@ -157,7 +150,7 @@ def _rows_of_form() -> tuple[list[dict], dict[int, dict]]:
         try:
             rows.append((index, ItemRow().load(posted)))
         except ValidationError as error:
-            errors[index] = _messages(error)
+            errors[index] = form_errors(error)
     keys = [row["key"] for _index, row in rows]
     for index, row in rows:
         if keys.count(row["key"]) > 1:
@@ -232,12 +225,12 @@ def area(area_id: int):
         try:
             loaded["schedule"] = ScheduleForm().load(_posted("schedule-"))
         except ValidationError as error:
-            errors["schedule"] = _messages(error)
+            errors["schedule"] = form_errors(error)
         for item in readings:
             try:
                 loaded[item.key] = RangeForm().load(_posted(f"std-{item.key}-"))
             except ValidationError as error:
-                errors[item.key] = _messages(error)
+                errors[item.key] = form_errors(error)
         if not errors:
             _save_area(area, schedule, standards, loaded)
             db.session.commit()
