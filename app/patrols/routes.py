@@ -19,6 +19,7 @@ from app.patrols import PATROLLERS, READERS, bp
 from app.patrols.desk import COLUMNS, DAYS_OFFERED, DETAILS, LISTING
 from app.patrols.models import ChecklistTemplate, PatrolResult, PatrolRound, PatrolSchedule
 from app.patrols.schedule import GRACE, Outcome, Schedule, outcomes
+from app.places import CHECKPOINT_PREFIX
 from app.rendering import render_page
 from app.repairs.models import RepairTicket, TicketState
 
@@ -36,6 +37,7 @@ def tablet():
         max_photos=shared.MAX_PHOTOS,
         max_text=shared.MAX_TEXT,
         ticket_states={state.value: state.label for state in TicketState},
+        checkpoint_prefix=CHECKPOINT_PREFIX,
     )
 
 

@@ -16,7 +16,6 @@ const MUTATION = "patrols.submit_round@1";
 const TICKET_MOVES = { verify: "repairs.verify@1", reopen: "repairs.reopen@1" };
 const UNDER_REPAIR = new Set(["open", "assigned", "in_progress", "fixed", "reopened"]);
 const DRAFT_PREFIX = "patrol-round:";
-export const CHECKPOINT_PREFIX = "kefu-checkpoint:";
 // The order of the list: what needs doing first.
 const RANK = { overdue: 0, due: 1, open: 2, idle: 3, done: 4, unscheduled: 5 };
 
@@ -443,8 +442,9 @@ async function route() {
 
 /** A checkpoint sticker scanned: open its area's round, with the scan as proof. */
 async function scanned(text) {
-  if (!text.startsWith(CHECKPOINT_PREFIX)) return;
-  const code = text.slice(CHECKPOINT_PREFIX.length);
+  const prefix = root().dataset.checkpointPrefix;
+  if (!text.startsWith(prefix)) return;
+  const code = text.slice(prefix.length);
   const area = (await numbered("area")).find((candidate) => candidate.checkpoint_code === code);
   if (!area) {
     say(document.getElementById(current ? "round-result" : "patrol-flash"), labelsOf().unknown_code, true);
