@@ -165,8 +165,7 @@ def test_the_week_grid_shows_the_demo_week_and_approved_tasks_reach_the_tablet(
     page.goto("/rooms/")
     fill_request(page, room, "16:00", "17:00", "待审批的会")
     page.locator("#room-request").get_by_role("button", name="提交申请").click()
-    # The first sync after sign-in can wait behind the pull of every job's records.
-    expect(page.locator("#room-request-result")).to_contain_text("服务器已收到", timeout=20_000)
+    expect(page.locator("#room-request-result")).to_contain_text("服务器已收到")
     card = page.locator("#todays-bookings li", has_text="待审批的会")
     expect(card).to_contain_text("待审批")
     expect(card.locator("button.tick:visible")).to_have_count(0)

@@ -123,10 +123,18 @@ async function submit(form) {
   result.append(saved);
   document.body.dataset.lastSaveMs = String(Math.round(performance.now() - started));
   await afterChange();
-  if (navigator.onLine && !(await status()).waiting) {
-    // The server holds it now: show its own confirmation, as an online form would.
-    window.htmx?.ajax("GET", form.dataset.savedUrl.replace(NIL_ID, args.id), { target: form.dataset.result });
-  }
+  await confirmWhenSent(form, args.id);
+}
+
+const nextSync = () => new Promise((resolve) => document.body.addEventListener("kefu:synced", resolve, { once: true }));
+
+/** Once the outbox has sent this change, show the server's own confirmation, as an online
+ * form would. A sync that was already running when it was saved sends it only on the next
+ * round, so wait for that rather than give up. */
+async function confirmWhenSent(form, id) {
+  if (!navigator.onLine) return;
+  while ((await status()).waiting) await nextSync();
+  window.htmx?.ajax("GET", form.dataset.savedUrl.replace(NIL_ID, id), { target: form.dataset.result });
 }
 
 export function startForms() {
