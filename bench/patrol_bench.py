@@ -19,13 +19,11 @@ runs. Each database is fresh and removed at the end. Last line per database:
 
 import argparse
 import json
-import os
 import random
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -52,7 +50,7 @@ from app.patrols.models import (  # noqa: E402
     PatrolSchedule,
 )
 from app.patrols.sync import KEPT_ON_DEVICE  # noqa: E402
-from bench.sync_bench import fresh_database  # noqa: E402
+from bench.sync_bench import add_postgres_option, on_each_database  # noqa: E402
 from tests.support import AuthActions  # noqa: E402
 
 AREAS = 300
@@ -322,28 +320,15 @@ def run(db_name: str, url: str, folder: str, rounds: int) -> str:
     return f"RESULT db={db_name} rounds_page_p50_ms={p50:.1f} rounds_page_p95_ms={p95:.1f}"
 
 
-def run_one(db_name: str, args) -> str:
-    with (
-        tempfile.TemporaryDirectory(prefix="kefu-patrol-bench-") as folder,
-        fresh_database(db_name, args.postgres_url, folder) as url,
-    ):
-        return run(db_name, url, folder, args.rounds)
-
-
 def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("KEFU_BENCH_POSTGRES_URL"),
-        help="a PostgreSQL server URL (a throwaway database is created on it); "
-        "default $KEFU_BENCH_POSTGRES_URL; without it, SQLite only",
-    )
+    add_postgres_option(parser)
     parser.add_argument("--rounds", type=int, default=100_000)
     args = parser.parse_args()
-    lines = [run_one("sqlite", args)]
-    if args.postgres_url:
-        lines.append(run_one("postgresql", args))
+    lines = on_each_database(
+        args.postgres_url, lambda db_name, url, folder: run(db_name, url, folder, args.rounds)
+    )
     for line in lines:
         print(line, flush=True)
     return 0

@@ -10,11 +10,9 @@ moves_per_s=<n>``.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -29,7 +27,7 @@ from app.demo import create_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Area, User, areas_at  # noqa: E402
 from app.repairs.models import RepairCategory, RepairStep, RepairTicket, TicketState  # noqa: E402
-from bench.sync_bench import fresh_database, time_ordered_uuid  # noqa: E402
+from bench.sync_bench import add_postgres_option, on_each_database, time_ordered_uuid  # noqa: E402
 from tests.support import AuthActions, Tablet, make_test_app  # noqa: E402
 
 # The path of a ticket through its states; a ticket stops somewhere along it.
@@ -177,25 +175,16 @@ def run(db_name: str, url: str, args) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("KEFU_BENCH_POSTGRES_URL"),
-        help="a PostgreSQL server URL (a throwaway database is created on it); "
-        "default $KEFU_BENCH_POSTGRES_URL; without it, SQLite only",
-    )
+    add_postgres_option(parser)
     parser.add_argument("--tickets", type=int, default=20_000)
     parser.add_argument("--moves", type=int, default=1_000)
     parser.add_argument("--batch", type=int, default=50)
     args = parser.parse_args()
     if not 1 <= args.moves <= args.tickets or args.batch < 1:
         parser.error("moves are from 1 to the number of tickets; a batch is 1 or more")
-    results = []
-    for db_name in ("sqlite", "postgresql") if args.postgres_url else ("sqlite",):
-        with (
-            tempfile.TemporaryDirectory(prefix="kefu-bench-") as folder,
-            fresh_database(db_name, args.postgres_url, folder) as url,
-        ):
-            results.append(run(db_name, url, args))
+    results = on_each_database(
+        args.postgres_url, lambda db_name, url, folder: run(db_name, url, args)
+    )
     for line in results:
         print(line, flush=True)
     return 0

@@ -11,7 +11,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +24,7 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sync_bench import fresh_database  # noqa: E402
+from sync_bench import add_postgres_option, on_each_database  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.demo import create_demo  # noqa: E402
@@ -208,24 +207,15 @@ def run(db_name: str, url: str, args) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("KEFU_BENCH_POSTGRES_URL"),
-        help="a PostgreSQL server URL (a throwaway database is created on it); "
-        "default $KEFU_BENCH_POSTGRES_URL; without it, SQLite only",
-    )
+    add_postgres_option(parser)
     parser.add_argument("--rooms", type=int, default=50)
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
     if args.rooms < 1 or args.requests < 1:
         parser.error("need at least one room and one request")
-    results = []
-    for db_name in ("sqlite", "postgresql") if args.postgres_url else ("sqlite",):
-        with (
-            tempfile.TemporaryDirectory(prefix="kefu-rooms-bench-") as folder,
-            fresh_database(db_name, args.postgres_url, folder) as url,
-        ):
-            results.append(run(db_name, url, args))
+    results = on_each_database(
+        args.postgres_url, lambda db_name, url, folder: run(db_name, url, args)
+    )
     for line in results:
         print(line, flush=True)
     return 0

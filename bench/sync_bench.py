@@ -170,6 +170,29 @@ def fresh_database(kind: str, server_url: str | None, folder: str) -> Iterator[s
         yield url
 
 
+def add_postgres_option(parser: argparse.ArgumentParser) -> None:
+    """``--postgres-url``, as every bench takes it."""
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("KEFU_BENCH_POSTGRES_URL"),
+        help="a PostgreSQL server URL (a throwaway database is created on it); "
+        "default $KEFU_BENCH_POSTGRES_URL; without it, SQLite only",
+    )
+
+
+def on_each_database(postgres_url: str | None, run: Callable[[str, str, str], str]) -> list[str]:
+    """The RESULT lines of ``run(db_name, url, folder)`` on a fresh SQLite database and,
+    given a server, on a fresh PostgreSQL one, each in a temporary folder of its own."""
+    lines = []
+    for db_name in ("sqlite", "postgresql") if postgres_url else ("sqlite",):
+        with (
+            tempfile.TemporaryDirectory(prefix="kefu-bench-") as folder,
+            fresh_database(db_name, postgres_url, folder) as url,
+        ):
+            lines.append(run(db_name, url, folder))
+    return lines
+
+
 # --- The workload ------------------------------------------------------------------------
 
 
@@ -539,12 +562,7 @@ def main() -> int:
     # A stopped run still removes its temporary files and drops its PostgreSQL database.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("KEFU_BENCH_POSTGRES_URL"),
-        help="a PostgreSQL server URL (a throwaway database is created on it); "
-        "default $KEFU_BENCH_POSTGRES_URL; without it, SQLite only",
-    )
+    add_postgres_option(parser)
     parser.add_argument("--mutations", type=int, default=50_000)
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--batch", type=int, default=100)
