@@ -1,7 +1,7 @@
 """patrols
 
 Revision ID: 5c2b33cabee0
-Revises: 6e9faa6ee962, 5b7ffbca6973
+Revises: 5b7ffbca6973
 Create Date: 2026-12-01 10:10:30.328799
 
 """
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c2b33cabee0'
-# Both heads of main: the areas' checkpoint codes and the repair tickets.
-down_revision = ('6e9faa6ee962', '5b7ffbca6973')
+down_revision = '5b7ffbca6973'
 branch_labels = None
 depends_on = None
 
