@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -81,6 +82,12 @@ def allowed_roles_of(endpoint: str | None) -> frozenset[Role] | str | None:
 def sign_in(user: User, device: Device | None) -> None:
     session.clear()
     session.permanent = True
+    # Every reply re-sends a permanent session's cookie as its request read it. A request
+    # already on its way with this cookie (the service worker caching the offline page as
+    # it installs) would hand back a session without the token the next page minted, and
+    # every form on that page would be refused: the token is minted with the session.
+    g.pop("csrf_token", None)
+    generate_csrf()
     session["user_id"] = user.id
     session["property_id"] = device.property_id if device else _default_property_id(user)
     if device is not None:

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Device, Property, User
-from tests.support import AuthActions, csrf_token_of, session_of
+from tests.support import CSRF_FIELD, AuthActions, csrf_token_of, session_of
 
 TABLET = uuid.UUID("6f1c7f3e-2b1a-4c55-9a43-1b9f1c8a6f01")
 
@@ -117,6 +117,21 @@ def test_sign_out_ends_the_session(client, auth):
     auth.login()
     assert client.get("/").status_code == 200
     assert auth.logout().status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_a_reply_on_its_way_as_one_signs_in_keeps_the_pages_forms_working(app, client, auth):
+    """The service worker caching the offline page as it installs can send the cookie of
+    the sign-in itself, and its reply comes back after the first page's: that cookie
+    must still match the forms of the page."""
+    auth.login()
+    cookie_of_the_sign_in = client.get_cookie("session").value
+    token = CSRF_FIELD.search(client.get("/").get_data(as_text=True)).group(1)
+    worker = app.test_client()
+    worker.set_cookie("session", cookie_of_the_sign_in)
+    assert worker.get("/offline").status_code == 200
+    client.set_cookie("session", worker.get_cookie("session").value)
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/").status_code == 302
 
 
