@@ -76,6 +76,27 @@ class Filter:
     choices: Callable[[int], Sequence[tuple[str, str]]]
     apply: Callable[[Select, str], Select]
 
+    @classmethod
+    def of_enum(cls, name: str, label: LazyString, column: Any, enum_type: type) -> Filter:
+        """A filter on ``column``, which holds a member of ``enum_type``: one choice each."""
+        return cls(
+            name,
+            label,
+            lambda property_id: [(member.value, member.label) for member in enum_type],
+            lambda query, value: query.where(column == enum_type(value)),
+        )
+
+    @classmethod
+    def of_id(
+        cls,
+        name: str,
+        label: LazyString,
+        column: Any,
+        choices: Callable[[int], Sequence[tuple[str, str]]],
+    ) -> Filter:
+        """A filter on ``column``, which holds the id of one of ``choices(property_id)``."""
+        return cls(name, label, choices, lambda query, value: query.where(column == int(value)))
+
 
 @dataclass(frozen=True)
 class DeskListing:

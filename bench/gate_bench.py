@@ -22,15 +22,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from app.demo import create_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.gate.demo import DEMO_PHOTO, demo_id_number  # noqa: E402
 from app.gate.issue import issue_pass  # noqa: E402
 from app.gate.models import Permit  # noqa: E402
 from app.gate.sync import pass_qr  # noqa: E402
 from app.models import Property  # noqa: E402
-from e2e.support import WORKER_READY, LiveServer, chromium_path, sign_in  # noqa: E402
-from tests.support import make_test_app, migrate_database  # noqa: E402
+from e2e.support import (  # noqa: E402
+    LOOPBACK_ONLY,
+    TABLET_PORTRAIT,
+    WORKER_READY,
+    chromium_path,
+    serve_demo,
+    sign_in,
+)
 
 # A worker's face is not a flat colour: a thumbnail of noise is as large as a real one.
 NOISY_THUMBNAIL = """() => {
@@ -124,17 +129,14 @@ def main() -> None:
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="gate-bench-"))
     url = f"sqlite:///{folder / 'kefu.sqlite3'}"
-    migrate_database(url)
-    app = make_test_app(url, TESTING=False)
-    with app.app_context():
-        create_demo()
-    server = LiveServer(app)
+    server = serve_demo(url)
+    app = server.app
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path(),
-            args=["--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
+            args=LOOPBACK_ONLY,
         )
-        context = browser.new_context(viewport={"width": 820, "height": 1180}, base_url=server.url)
+        context = browser.new_context(viewport=TABLET_PORTRAIT, base_url=server.url)
         page = context.new_page()
         page.goto("/auth/login")
         thumbnail = page.evaluate(NOISY_THUMBNAIL)

@@ -22,9 +22,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from app.demo import create_demo  # noqa: E402
-from e2e.support import LiveServer, chromium_path  # noqa: E402
-from tests.support import AuthActions, make_test_app, migrate_database  # noqa: E402
+from e2e.support import chromium_path, serve_demo  # noqa: E402
+from tests.support import AuthActions  # noqa: E402
 
 LIGHTHOUSE = "lighthouse@12.8.2"
 CATEGORIES = ["performance", "accessibility", "best-practices"]
@@ -89,18 +88,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
         database_url = f"sqlite:///{Path(workdir) / 'kefu.sqlite3'}"
-        migrate_database(database_url)
-        app = make_test_app(database_url, TESTING=False)
-        with app.app_context():
-            create_demo()
-        server = LiveServer(app)
+        server = serve_demo(database_url)
         try:
             summary = {}
             for name, username, path, flags in PAGES:
                 runs = [
                     run(
                         server.url + path,
-                        session_cookie(app, username),
+                        session_cookie(server.app, username),
                         flags,
                         args.out / f"{name}-{number}",
                         workdir,

@@ -326,11 +326,9 @@ def main() -> int:
     add_postgres_option(parser)
     parser.add_argument("--rounds", type=int, default=100_000)
     args = parser.parse_args()
-    lines = on_each_database(
+    on_each_database(
         args.postgres_url, lambda db_name, url, folder: run(db_name, url, folder, args.rounds)
     )
-    for line in lines:
-        print(line, flush=True)
     return 0
 
 

@@ -182,11 +182,7 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.moves <= args.tickets or args.batch < 1:
         parser.error("moves are from 1 to the number of tickets; a batch is 1 or more")
-    results = on_each_database(
-        args.postgres_url, lambda db_name, url, folder: run(db_name, url, args)
-    )
-    for line in results:
-        print(line, flush=True)
+    on_each_database(args.postgres_url, lambda db_name, url, folder: run(db_name, url, args))
     return 0
 
 

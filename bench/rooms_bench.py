@@ -22,15 +22,13 @@ from flask_migrate import upgrade
 from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from sync_bench import add_postgres_option, on_each_database  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.demo import create_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Area, AreaKind, User, areas_at  # noqa: E402
 from app.rooms.models import Booking, BookingState, Layout, Room  # noqa: E402
+from bench.sync_bench import add_postgres_option, on_each_database  # noqa: E402
 from tests.support import AuthActions, Tablet  # noqa: E402
 
 TARGET_WEEK_GRID_P50_MS = 50
@@ -213,11 +211,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.rooms < 1 or args.requests < 1:
         parser.error("need at least one room and one request")
-    results = on_each_database(
-        args.postgres_url, lambda db_name, url, folder: run(db_name, url, args)
-    )
-    for line in results:
-        print(line, flush=True)
+    on_each_database(args.postgres_url, lambda db_name, url, folder: run(db_name, url, args))
     return 0
 
 

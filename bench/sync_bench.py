@@ -180,17 +180,15 @@ def add_postgres_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def on_each_database(postgres_url: str | None, run: Callable[[str, str, str], str]) -> list[str]:
-    """The RESULT lines of ``run(db_name, url, folder)`` on a fresh SQLite database and,
-    given a server, on a fresh PostgreSQL one, each in a temporary folder of its own."""
-    lines = []
+def on_each_database(postgres_url: str | None, run: Callable[[str, str, str], str]) -> None:
+    """Print the RESULT line of ``run(db_name, url, folder)`` on a fresh SQLite database
+    and, given a server, on a fresh PostgreSQL one, each in a temporary folder of its own."""
     for db_name in ("sqlite", "postgresql") if postgres_url else ("sqlite",):
         with (
             tempfile.TemporaryDirectory(prefix="kefu-bench-") as folder,
             fresh_database(db_name, postgres_url, folder) as url,
         ):
-            lines.append(run(db_name, url, folder))
-    return lines
+            print(run(db_name, url, folder), flush=True)
 
 
 # --- The workload ------------------------------------------------------------------------

@@ -2,31 +2,22 @@
 
 import pytest
 
-from app.demo import create_demo
 from e2e.support import (
     DESKTOP,
+    LOOPBACK_ONLY,
     PACK_CACHED,
     TABLET_PORTRAIT,
     WORKER_READY,
-    LiveServer,
     chromium_path,
+    serve_demo,
     sign_in,
     write_qr_clip,
 )
-from tests.support import make_test_app, migrate_database
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    args = {
-        **browser_type_launch_args,
-        # Chromium otherwise looks up Google's hosts on every start; only loopback is real.
-        "args": [
-            "--disable-gpu",
-            "--disable-quic",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        ],
-    }
+    args = {**browser_type_launch_args, "args": LOOPBACK_ONLY}
     path = chromium_path()
     if path:
         args["executable_path"] = path
@@ -35,12 +26,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'kefu.sqlite3'}"
-    migrate_database(database_url)
-    app = make_test_app(database_url, TESTING=False)
-    with app.app_context():
-        create_demo()
-    server = LiveServer(app)
+    server = serve_demo(f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'kefu.sqlite3'}")
     yield server
     server.stop()
 

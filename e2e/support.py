@@ -12,14 +12,21 @@ from playwright.sync_api import Page
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from app.demo import create_demo
 from app.duty.models import DutyEntry
 from app.extensions import db
-from tests.support import png
+from tests.support import make_test_app, migrate_database, png
 
 DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"
 TABLET_PORTRAIT = {"width": 820, "height": 1180}
 TABLET_LANDSCAPE = {"width": 1180, "height": 820}
 DESKTOP = {"width": 1440, "height": 900}
+# Chromium otherwise looks up Google's hosts on every start; only loopback is real.
+LOOPBACK_ONLY = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 WORKER_READY = """async () => {
   const registration = await navigator.serviceWorker.ready;
@@ -80,6 +87,15 @@ class LiveServer:
     def stop(self):
         self._server.shutdown()
         self._thread.join()
+
+
+def serve_demo(database_url: str) -> LiveServer:
+    """The app on a freshly migrated database holding the demo data, on a free port."""
+    migrate_database(database_url)
+    app = make_test_app(database_url, TESTING=False)
+    with app.app_context():
+        create_demo()
+    return LiveServer(app)
 
 
 def write_qr_clip(path: Path, text: str, width: int = 640, height: int = 480) -> Path:

@@ -33,18 +33,8 @@ LISTING = DeskListing(
     ),
     columns=COLUMNS,
     filters=[
-        Filter(
-            "category",
-            _l("Category"),
-            lambda property_id: [(c.value, c.label) for c in Category],
-            lambda query, value: query.where(DutyEntry.category == Category(value)),
-        ),
-        Filter(
-            "area",
-            _l("Area"),
-            area_choices,
-            lambda query, value: query.where(DutyEntry.area_id == int(value)),
-        ),
+        Filter.of_enum("category", _l("Category"), DutyEntry.category, Category),
+        Filter.of_id("area", _l("Area"), DutyEntry.area_id, area_choices),
     ],
     record_endpoint="duty.entry",
     csv_columns=[*COLUMNS[:3], Column(_l("Device"), lambda e: e.device_id), *COLUMNS[4:]],

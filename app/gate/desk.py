@@ -67,18 +67,8 @@ LISTING = DeskListing(
     ),
     columns=COLUMNS,
     filters=[
-        Filter(
-            "direction",
-            _l("What"),
-            lambda property_id: [(d.value, d.label) for d in Direction],
-            lambda query, value: query.where(GateEvent.direction == Direction(value)),
-        ),
-        Filter(
-            "shown",
-            _l("Check said"),
-            lambda property_id: [(c.value, c.label) for c in CheckState],
-            lambda query, value: query.where(GateEvent.shown == CheckState(value)),
-        ),
+        Filter.of_enum("direction", _l("What"), GateEvent.direction, Direction),
+        Filter.of_enum("shown", _l("Check said"), GateEvent.shown, CheckState),
     ],
     record_endpoint="gate.event",
     csv_columns=COLUMNS,

@@ -76,18 +76,8 @@ LISTING = DeskListing(
     ),
     columns=COLUMNS,
     filters=[
-        Filter(
-            "area",
-            _l("Area"),
-            area_choices,
-            lambda query, value: query.where(PatrolRound.area_id == int(value)),
-        ),
-        Filter(
-            "person",
-            _l("By"),
-            _people,
-            lambda query, value: query.where(PatrolRound.created_by_id == int(value)),
-        ),
+        Filter.of_id("area", _l("Area"), PatrolRound.area_id, area_choices),
+        Filter.of_id("person", _l("By"), PatrolRound.created_by_id, _people),
         Filter(
             "from",
             _l("From"),

@@ -20,10 +20,6 @@ def _assignees(property_id: int) -> list[tuple[str, str]]:
     return [(str(user_id), name) for user_id, name in db.session.execute(query)]
 
 
-def _choices_of(enum_type):
-    return lambda property_id: [(member.value, member.label) for member in enum_type]
-
-
 #: Everything known of a ticket, by name: its page and the CSV export show them all.
 COLUMN = {
     "ticket": Column(_l("Ticket"), lambda t: f"#{t.number}"),
@@ -61,30 +57,10 @@ LISTING = DeskListing(
     ),
     columns=[COLUMN[name] for name in LISTED],
     filters=[
-        Filter(
-            "state",
-            _l("State"),
-            _choices_of(TicketState),
-            lambda query, value: query.where(RepairTicket.state == TicketState(value)),
-        ),
-        Filter(
-            "category",
-            _l("Category"),
-            _choices_of(RepairCategory),
-            lambda query, value: query.where(RepairTicket.category == RepairCategory(value)),
-        ),
-        Filter(
-            "area",
-            _l("Area"),
-            area_choices,
-            lambda query, value: query.where(RepairTicket.area_id == int(value)),
-        ),
-        Filter(
-            "assignee",
-            _l("Assigned to"),
-            _assignees,
-            lambda query, value: query.where(RepairTicket.assigned_to_id == int(value)),
-        ),
+        Filter.of_enum("state", _l("State"), RepairTicket.state, TicketState),
+        Filter.of_enum("category", _l("Category"), RepairTicket.category, RepairCategory),
+        Filter.of_id("area", _l("Area"), RepairTicket.area_id, area_choices),
+        Filter.of_id("assignee", _l("Assigned to"), RepairTicket.assigned_to_id, _assignees),
     ],
     record_endpoint="repairs.ticket",
     csv_columns=COLUMNS,

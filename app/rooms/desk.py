@@ -43,17 +43,12 @@ LISTING = DeskListing(
     ),
     columns=COLUMNS,
     filters=[
-        Filter(
-            "state",
-            _l("State"),
-            lambda property_id: [(s.value, s.label) for s in BookingState],
-            lambda query, value: query.where(Booking.state == BookingState(value)),
-        ),
-        Filter(
+        Filter.of_enum("state", _l("State"), Booking.state, BookingState),
+        Filter.of_id(
             "room",
             _l("Room"),
+            Booking.room_id,
             lambda property_id: [(str(r.id), r.name) for r in rooms_of(property_id)],
-            lambda query, value: query.where(Booking.room_id == int(value)),
         ),
     ],
     record_endpoint="rooms.booking",
