@@ -27,6 +27,28 @@ def text(max_length: int = MAX_TEXT, **kwargs) -> fields.String:
     )
 
 
+def optional_text(max_length: int = MAX_TEXT, **kwargs) -> fields.String:
+    """Free text a person may leave blank, at most ``max_length`` characters."""
+    return fields.String(
+        **{"load_default": "", **kwargs},
+        validate=validate.Length(
+            max=max_length, error=_l("Write at most %(max)s characters.", max=max_length)
+        ),
+    )
+
+
+def count(least: int, most: int, **kwargs) -> fields.Integer:
+    """A whole number from ``least`` to ``most``: people, minutes."""
+    return fields.Integer(
+        validate=validate.Range(
+            min=least,
+            max=most,
+            error=_l("Enter a number from %(min)s to %(max)s.", min=least, max=most),
+        ),
+        **kwargs,
+    )
+
+
 def photo_ids(max_count: int = MAX_PHOTOS) -> fields.List:
     """The ids of a record's photos, which the device uploads on their own."""
     return fields.List(

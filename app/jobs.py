@@ -82,7 +82,7 @@ class Filter:
         return cls(
             name,
             label,
-            lambda property_id: [(member.value, member.label) for member in enum_type],
+            lambda property_id: list(enum_type.labels().items()),
             lambda query, value: query.where(column == enum_type(value)),
         )
 

@@ -6,6 +6,7 @@ import enum
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 from flask_babel import LazyString
@@ -66,6 +67,11 @@ class LabelledEnum(enum.StrEnum):
     @property
     def label(self) -> str:
         return str(self._label)
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """Each member's label by its value, as a page hands them to the device's code."""
+        return {member.value: member.label for member in cls}
 
 
 class Role(LabelledEnum):
@@ -226,6 +232,26 @@ class User(db.Model):
             return False
         own = {p.id for p in self.properties}
         return bool(own) and {p.id for p in other.properties} <= own
+
+
+def colleagues(property_id: int, role: Role) -> Select:
+    """The active users of a property in one role: who may hold its tablets of that role."""
+    return select(User).where(User.active & (User.role == role) & works_at(User.id, property_id))
+
+
+def user_choices(role: Role) -> Callable[[int], list[tuple[str, str]]]:
+    """A filter's choices of a property's users in ``role`` as (id, name), by name; those
+    no longer active too, since their records stay."""
+
+    def choices(property_id: int) -> list[tuple[str, str]]:
+        query = (
+            select(User.id, User.display_name)
+            .where((User.role == role) & works_at(User.id, property_id))
+            .order_by(User.display_name)
+        )
+        return [(str(user_id), name) for user_id, name in db.session.execute(query)]
+
+    return choices
 
 
 # Slow enough that a copied PIN list takes real time per guess, quick enough on a tablet.

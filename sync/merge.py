@@ -15,8 +15,8 @@ from sync.values import jsonable
 PROVENANCE = ("created_by_id", "device_id", "device_time", "device_utc_offset", "received_at")
 
 
-def insert_device_record(context: MutationContext, model: type, record_id, values: dict) -> None:
-    """Insert a record made on a device under the UUID the device gave it.
+def insert_device_record(context: MutationContext, model: type, record_id, values: dict) -> bool:
+    """Insert a record made on a device under the UUID the device gave it; True if it is new.
 
     The same id with the same content is a repeat and changes nothing; the same id with
     other content is a conflict: the stored record stays, and the office is told.
@@ -42,12 +42,12 @@ def insert_device_record(context: MutationContext, model: type, record_id, value
         existing = new_records.get(model, record_id)
         if existing is None:
             new_records.add(model, record_id, row)
-            return
+            return True
     else:
         existing = context.session.get(model, record_id)
         if existing is None:
             context.session.add(model(id=record_id, **row))
-            return
+            return True
     kind = context.registry.kind_of_model(model)
     if kind.partition(existing) != context.actor.property_id:
         # Said without a word of the stored record: it belongs to another property.
@@ -62,6 +62,7 @@ def insert_device_record(context: MutationContext, model: type, record_id, value
             incoming=values,
             message="The same id arrived with other content; the stored record was kept.",
         )
+    return False
 
 
 def edit_fields(context: MutationContext, record: Any, base_version: int, values: dict) -> None:

@@ -23,7 +23,7 @@ def write():
         "duty/write.html",
         "content",
         categories=list(Category),
-        categories_json={c.value: c.label for c in Category},
+        categories_json=Category.labels(),
         areas=db.session.scalars(areas_at(g.property.id).order_by(Floor.level, Area.name)).all(),
     )
 

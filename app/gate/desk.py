@@ -96,5 +96,6 @@ def still_inside(property_id: int, at: datetime) -> list[tuple[WorkerPass, GateE
         )
         .where(GateEvent.direction == Direction.ENTRY)
         .order_by(GateEvent.device_time)
+        .options(joinedload(WorkerPass.permit), joinedload(GateEvent.created_by))
     )
     return [(row[0], row[1]) for row in db.session.execute(query)]

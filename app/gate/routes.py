@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.access import roles_allowed
 from app.desk import render_listing
@@ -37,15 +38,15 @@ from app.gate.models import (
     PermitState,
     WorkerPass,
 )
-from app.gate.rules import masked_id
+from app.gate.rules import masked_id, parse_clock
 from app.gate.schemas import ExitPassSchema, PassSchema, PermitSchema, ReasonSchema, SettingsSchema
 from app.gate.sync import exit_qr, pass_qr, qr_hash
 from app.jobs import reason_labels
 from app.models import Device, User, utcnow
 from app.rendering import render_page
+from sync.attachments import sniff_type
 from sync.tables import flag
 
-WEEKDAYS = range(7)
 GATE_FLAGS = (
     "gate_override",
     "gate_stale_list",
@@ -56,7 +57,7 @@ GATE_FLAGS = (
 # What a gate tablet holds of a worker's face: a data URL of a small JPEG.
 THUMBNAIL_PREFIX = "data:image/jpeg;base64,"
 MAX_THUMBNAIL = 60_000
-IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
+PHOTO_TYPES = ("image/jpeg", "image/png")
 
 
 def settings_of(property_id: int) -> GateSettings:
@@ -107,7 +108,11 @@ def check():
 
 def _permits_page(status=200, **context):
     permits = db.session.scalars(
-        select(Permit).where(Permit.property_id == g.property.id).order_by(Permit.id.desc())
+        select(Permit)
+        .where(Permit.property_id == g.property.id)
+        .order_by(Permit.id.desc())
+        # Each row counts its passes.
+        .options(selectinload(Permit.passes))
     ).all()
     context.setdefault("form", {})
     context.setdefault("errors", {})
@@ -117,7 +122,6 @@ def _permits_page(status=200, **context):
         status=status,
         permits=permits,
         states=list(PermitState),
-        weekdays=WEEKDAYS,
         settings=settings_of(g.property.id),
         **context,
     )
@@ -153,7 +157,6 @@ def _permit_page(permit: Permit, status=200, **context):
         status=status,
         permit=permit,
         states=list(PermitState),
-        weekdays=WEEKDAYS,
         settings=settings_of(g.property.id),
         masked_id=masked_id,
         **context,
@@ -179,18 +182,16 @@ def permit(permit_id: int):
 # ---- worker passes ---------------------------------------------------------------
 
 
-def _photo_of_request(data: dict, errors: dict, required: bool) -> tuple[bytes, str, str] | None:
+def _photo_of_request(data: dict, errors: dict) -> tuple[bytes, str, str] | None:
     """The uploaded photo, its type and the tablets' small copy; errors marked if wrong."""
     upload = request.files.get("photo")
     content = upload.read() if upload else b""
     if not content:
-        if required:
-            errors["photo"] = [_("Take or choose a photo of the worker.")]
+        errors["photo"] = [_("Take or choose a photo of the worker.")]
         return None
-    content_type = next(
-        (kind for magic, kind in IMAGE_MAGIC.items() if content.startswith(magic)), None
-    )
-    if content_type is None or len(content) > current_app.config["KEFU_MAX_ATTACHMENT_BYTES"]:
+    content_type = sniff_type(content[:16])
+    too_big = len(content) > current_app.config["KEFU_MAX_ATTACHMENT_BYTES"]
+    if content_type not in PHOTO_TYPES or too_big:
         errors["photo"] = [_("The photo must be a JPEG or PNG picture of at most 10 MB.")]
         return None
     thumbnail = data.get("thumbnail") or ""
@@ -208,11 +209,10 @@ def _good_thumbnail(thumbnail: str) -> bool:
     if not thumbnail.startswith(THUMBNAIL_PREFIX) or len(thumbnail) > MAX_THUMBNAIL:
         return False
     try:
-        return base64.b64decode(thumbnail[len(THUMBNAIL_PREFIX) :], validate=True).startswith(
-            b"\xff\xd8\xff"
-        )
+        decoded = base64.b64decode(thumbnail[len(THUMBNAIL_PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
         return False
+    return sniff_type(decoded[:16]) == "image/jpeg"
 
 
 def _within_permit(data: dict, permit: Permit, errors: dict) -> None:
@@ -226,15 +226,12 @@ def pass_new(permit_id: int):
     """A worker's pass under the permit: one person, one live pass."""
     permit = _own(Permit, permit_id)
     data, errors = validate_form(PassSchema())
-    photo = None
+    photo = _photo_of_request(data or {}, errors)
     if data is not None:
         data["id_number"] = data["id_number"].strip().upper()
         _within_permit(data, permit, errors)
-        photo = _photo_of_request(data, errors, required=True)
         if not errors and _live_pass_of(permit, data["id_number"]) is not None:
             errors["id_number"] = [_("This person already holds a valid pass on this permit.")]
-    else:
-        _photo_of_request({}, errors, required=True)
     if errors:
         return _permit_page(permit, 422, pass_form=request.form, pass_errors=errors)
     data.pop("thumbnail", None)
@@ -265,6 +262,7 @@ def _pass_page(worker_pass: WorkerPass, status=200, **context):
         .where(GateEvent.pass_id == worker_pass.id)
         .order_by(GateEvent.device_time.desc())
         .limit(50)
+        .options(joinedload(GateEvent.created_by))
     ).all()
     context.setdefault("errors", {})
     context.setdefault("form", {})
@@ -437,7 +435,7 @@ def flags():
     zone = ZoneInfo(g.property.timezone)
     now = utcnow()
     closing = datetime.combine(
-        now.astimezone(zone).date(), _clock(settings.closing_time), tzinfo=zone
+        now.astimezone(zone).date(), parse_clock(settings.closing_time), tzinfo=zone
     )
     return render_page(
         "gate/flags.html",
@@ -451,10 +449,6 @@ def flags():
         inside=still_inside(g.property.id, closing if now >= closing else now),
         to_time=_parse_time,
     )
-
-
-def _clock(text: str):
-    return datetime.strptime(text, "%H:%M").time()
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -474,7 +468,6 @@ def settings():
                 "content",
                 status=422,
                 settings=current,
-                weekdays=WEEKDAYS,
                 form=request.form,
                 errors=errors,
             )
@@ -483,6 +476,4 @@ def settings():
         db.session.add(current)
         db.session.commit()
         return redirect(url_for("gate.settings"))
-    return render_page(
-        "gate/settings.html", "content", settings=current, weekdays=WEEKDAYS, form={}, errors={}
-    )
+    return render_page("gate/settings.html", "content", settings=current, form={}, errors={})

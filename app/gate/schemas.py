@@ -6,26 +6,13 @@ import re
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from app import fields as shared
 from app.gate.models import PermitState
 from app.gate.rules import valid_id_number
 
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DATE_MESSAGE = _l("Enter a date.")
 REASON_MAX = 200
-
-
-def line(max_length: int, required: bool = True) -> fields.String:
-    """One line of text, 1 to ``max_length`` characters (or blank when not required)."""
-    optional = {} if required else {"load_default": ""}
-    return fields.String(
-        required=required,
-        **optional,
-        validate=validate.Length(
-            min=1 if required else 0,
-            max=max_length,
-            error=_l("Write 1 to %(max)s characters.", max=max_length),
-        ),
-    )
 
 
 def day(**kwargs) -> fields.Date:
@@ -64,11 +51,11 @@ class Days(fields.List):
 
 
 class PermitSchema(Schema):
-    unit = line(60)
-    owner = line(120)
-    company = line(120)
-    foreman = line(60)
-    foreman_phone = line(30)
+    unit = shared.text(60)
+    owner = shared.text(120)
+    company = shared.text(120)
+    foreman = shared.text(60)
+    foreman_phone = shared.text(30)
     starts_on = day()
     ends_on = day()
     hours = Hours(load_default=None)
@@ -92,10 +79,10 @@ class PermitSchema(Schema):
 
 
 class PassSchema(Schema):
-    name = line(60)
+    name = shared.text(60)
     id_number = fields.String(required=True)
-    phone = line(30)
-    trade = line(40)
+    phone = shared.text(30)
+    trade = shared.text(40)
     valid_from = day()
     valid_until = day()
     # A small JPEG the office's browser made of the photo, for the gate tablets.
@@ -115,16 +102,19 @@ class PassSchema(Schema):
 
 
 class ReasonSchema(Schema):
-    reason = line(REASON_MAX)
+    reason = shared.text(REASON_MAX)
 
 
 class ExitPassSchema(Schema):
-    unit = line(60)
-    items = line(1000)
-    carrier = line(60)
-    plate = line(20, required=False)
+    unit = shared.text(60)
+    items = shared.text(1000)
+    carrier = shared.text(60)
+    plate = fields.String(
+        load_default="",
+        validate=validate.Length(max=20, error=_l("Write 1 to %(max)s characters.", max=20)),
+    )
     valid_on = day()
-    approver = line(60)
+    approver = shared.text(60)
 
 
 class SettingsSchema(Schema):

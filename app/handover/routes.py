@@ -8,8 +8,7 @@ from app.extensions import db
 from app.forms import validate_form
 from app.handover import bp
 from app.handover.schemas import PinSchema
-from app.handover.sync import colleagues
-from app.models import User
+from app.models import User, colleagues
 from app.navigation import TABLET_ROLES
 from app.rendering import render_page
 

@@ -1,16 +1,11 @@
 """Hand-overs on the device: the one a tablet reports, and who may act on a device."""
 
 from marshmallow import Schema, fields
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
-from app.models import HandOver, Role, User, works_at
+from app.models import HandOver, Role, User, colleagues
 from sync.handlers import MutationContext
 from sync.registry import Actor
-
-
-def colleagues(property_id: int, role: Role) -> Select:
-    """The active users of a property in one role: who may hold its tablets of that role."""
-    return select(User).where(User.active & (User.role == role) & works_at(User.id, property_id))
 
 
 def colleague(session, actor: Actor, user_id: int) -> User | None:

@@ -10,21 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.jobs import Column, DeskListing, Filter
-from app.models import Property, Role, User, area_choices, works_at
+from app.models import Property, Role, area_choices, user_choices
 from app.patrols import READERS
 from app.patrols.models import PatrolRound
 
 #: How far back the date filters offer days.
 DAYS_OFFERED = 62
-
-
-def _people(property_id: int) -> list[tuple[str, str]]:
-    query = (
-        select(User.id, User.display_name)
-        .where(User.role == Role.FLOOR_STAFF, works_at(User.id, property_id))
-        .order_by(User.display_name)
-    )
-    return [(str(user_id), name) for user_id, name in db.session.execute(query)]
 
 
 def _days(property_id: int) -> list[tuple[str, str]]:
@@ -77,7 +68,7 @@ LISTING = DeskListing(
     columns=COLUMNS,
     filters=[
         Filter.of_id("area", _l("Area"), PatrolRound.area_id, area_choices),
-        Filter.of_id("person", _l("By"), PatrolRound.created_by_id, _people),
+        Filter.of_id("person", _l("By"), PatrolRound.created_by_id, user_choices(Role.FLOOR_STAFF)),
         Filter(
             "from",
             _l("From"),

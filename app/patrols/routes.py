@@ -36,7 +36,7 @@ def tablet():
         grace_minutes=int(GRACE.total_seconds() // 60),
         max_photos=shared.MAX_PHOTOS,
         max_text=shared.MAX_TEXT,
-        ticket_states={state.value: state.label for state in TicketState},
+        ticket_states=TicketState.labels(),
         checkpoint_prefix=CHECKPOINT_PREFIX,
     )
 

@@ -126,14 +126,7 @@ class ResultArgs(Schema):
     item_id = fields.Integer(required=True, strict=True)
     outcome = fields.Enum(Outcome, by_value=True, required=True)
     value = fields.Float(load_default=None, allow_none=True, allow_nan=False)
-    note = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(
-            max=shared.MAX_TEXT,
-            error=_l("Write at most %(max)s characters.", max=shared.MAX_TEXT),
-        ),
-    )
+    note = shared.optional_text(load_default=None, allow_none=True)
     photo_ids = shared.photo_ids()
 
     @validates_schema
@@ -193,11 +186,6 @@ def outside(value: float | None, low: float | None, high: float | None) -> bool:
     if value is None:
         return False
     return (low is not None and value < low) or (high is not None and value > high)
-
-
-def _stored(context: MutationContext, round_id: uuid.UUID):
-    waiting = context.new_records.get(PatrolRound, round_id) if context.new_records else None
-    return waiting or context.session.get(PatrolRound, round_id)
 
 
 def submit_round(context: MutationContext, args: dict) -> None:
@@ -277,12 +265,10 @@ def submit_round(context: MutationContext, args: dict) -> None:
         ),
         "problems": len(problems),
     }
-    if _stored(context, round_id) is not None:
+    if not insert_device_record(context, PatrolRound, round_id, round_values):
         # Sent again (a second tap, another tab): the round, its tickets and its duty-log
         # line exist once; other content for the same id is the office's to look at.
-        insert_device_record(context, PatrolRound, round_id, round_values)
         return
-    insert_device_record(context, PatrolRound, round_id, round_values)
     for result_id, values in results:
         insert_device_record(context, PatrolResult, result_id, values)
     photo_ids = [p for result in args["results"] for p in result["photo_ids"]]

@@ -4,21 +4,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.extensions import db
 from app.jobs import Column, DeskListing, Filter
-from app.models import Role, User, area_choices, works_at
+from app.models import Role, area_choices, user_choices
 from app.repairs import DESK_READERS
 from app.repairs.models import SOURCE_LABELS, RepairCategory, RepairTicket, TicketState
-
-
-def _assignees(property_id: int) -> list[tuple[str, str]]:
-    query = (
-        select(User.id, User.display_name)
-        .where((User.role == Role.ENGINEERING) & works_at(User.id, property_id))
-        .order_by(User.display_name)
-    )
-    return [(str(user_id), name) for user_id, name in db.session.execute(query)]
-
 
 #: Everything known of a ticket, by name: its page and the CSV export show them all.
 COLUMN = {
@@ -60,7 +49,12 @@ LISTING = DeskListing(
         Filter.of_enum("state", _l("State"), RepairTicket.state, TicketState),
         Filter.of_enum("category", _l("Category"), RepairTicket.category, RepairCategory),
         Filter.of_id("area", _l("Area"), RepairTicket.area_id, area_choices),
-        Filter.of_id("assignee", _l("Assigned to"), RepairTicket.assigned_to_id, _assignees),
+        Filter.of_id(
+            "assignee",
+            _l("Assigned to"),
+            RepairTicket.assigned_to_id,
+            user_choices(Role.ENGINEERING),
+        ),
     ],
     record_endpoint="repairs.ticket",
     csv_columns=COLUMNS,

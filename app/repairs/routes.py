@@ -14,7 +14,7 @@ from app.desk import render_listing
 from app.extensions import db
 from app.forms import validate_form
 from app.jobs import reason_labels
-from app.models import Area, Role, User, areas_at, utcnow, works_at
+from app.models import Role, User, area_choices, colleagues, utcnow
 from app.rendering import render_page
 from app.repairs import DESK_READERS, TABLET_USERS, bp
 from app.repairs.desk import COLUMNS, LISTING
@@ -29,7 +29,7 @@ from sync.tables import flag
 
 
 def _labels(enum_type) -> str:
-    return json.dumps({member.value: member.label for member in enum_type}, ensure_ascii=False)
+    return json.dumps(enum_type.labels(), ensure_ascii=False)
 
 
 @bp.route("/")
@@ -37,7 +37,6 @@ def _labels(enum_type) -> str:
 def tablet():
     """The tickets this tablet holds by state, one ticket's history, and its next steps:
     all drawn on the device from what it holds, so the page works offline."""
-    areas = db.session.execute(areas_at(g.property.id, Area.id, Area.name)).all()
     return render_page(
         "repairs/tablet.html",
         "content",
@@ -49,7 +48,7 @@ def tablet():
         targets={name: MOVES[move].target.value for name, _s, _r, move, _l in DEVICE_MOVES},
         states=_labels(TicketState),
         categories=_labels(RepairCategory),
-        areas=json.dumps(dict(areas), ensure_ascii=False),
+        areas=json.dumps(dict(area_choices(g.property.id)), ensure_ascii=False),
     )
 
 
@@ -88,9 +87,7 @@ def _ticket_of_property(record_id: uuid.UUID) -> RepairTicket:
 
 def _engineers() -> list[User]:
     return db.session.scalars(
-        select(User)
-        .where((User.role == Role.ENGINEERING) & User.active & works_at(User.id, g.property.id))
-        .order_by(User.display_name)
+        colleagues(g.property.id, Role.ENGINEERING).order_by(User.display_name)
     ).all()
 
 

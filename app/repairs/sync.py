@@ -1,7 +1,7 @@
 """Repair tickets on the devices: the copies tablets hold, and the moves they send."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from app import fields as shared
 from app.models import Role, device_time_as_reported
@@ -64,22 +64,12 @@ def floor_staff_hold_unfinished_tickets(actor: Actor) -> set[str]:
     return {UNFINISHED_TAG} if actor.role == Role.FLOOR_STAFF.value else set()
 
 
-def _optional_note():
-    return fields.String(
-        load_default="",
-        validate=validate.Length(
-            max=shared.MAX_TEXT,
-            error=_l("Write at most %(max)s characters.", max=shared.MAX_TEXT),
-        ),
-    )
-
-
 class DeskMoveArgs(Schema):
     """A move as the office makes it on a ticket's page: the ticket's version the page
     showed, and a note."""
 
     base_version = fields.Integer(required=True)
-    note = _optional_note()
+    note = shared.optional_text()
 
 
 class DeskReopenArgs(DeskMoveArgs):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.models import Role, User, works_at
+from app.models import Role, User, colleagues
 from app.repairs.models import RepairCategory, RepairStep, RepairTicket, TicketState
 from sync.handlers import MutationContext
 from sync.merge import edit_fields, record_history
@@ -176,13 +176,10 @@ def _add_step(
 
 def _is_engineer_here(context: MutationContext, user_id: int | None) -> bool:
     """Whether tickets may be assigned to this user: an active engineer of the property."""
-    user = context.session.get(User, user_id) if user_id is not None else None
-    return (
-        user is not None
-        and user.active
-        and user.role is Role.ENGINEERING
-        and bool(context.session.scalar(select(works_at(user.id, context.actor.property_id))))
-    )
+    if user_id is None:
+        return False
+    engineers = colleagues(context.actor.property_id, Role.ENGINEERING)
+    return context.session.scalar(engineers.where(User.id == user_id)) is not None
 
 
 def _value_at(context: MutationContext, ticket: RepairTicket, name: str, version: int):

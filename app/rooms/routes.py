@@ -65,10 +65,10 @@ def _choices() -> dict:
 def _labels() -> dict:
     """What the tablet's code shows of the values it holds, in the user's language."""
     return {
-        "layouts": {m.value: m.label for m in Layout},
-        "equipment": {m.value: m.label for m in Equipment},
-        "states": {m.value: m.label for m in BookingState},
-        "tasks": {m.value: m.label for m in TaskKind},
+        "layouts": Layout.labels(),
+        "equipment": Equipment.labels(),
+        "states": BookingState.labels(),
+        "tasks": TaskKind.labels(),
         "reasons": {code: str(label) for code, label in reason_labels().items()},
     }
 

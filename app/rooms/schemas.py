@@ -5,19 +5,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from app import fields as shared
 from app.rooms.models import Equipment, Layout
+from app.rooms.sync import optional_text
 
 MAX_BUFFER = 240
-
-
-def _minutes() -> fields.Integer:
-    return fields.Integer(
-        load_default=0,
-        validate=validate.Range(
-            min=0,
-            max=MAX_BUFFER,
-            error=_l("Enter a number from %(min)s to %(max)s.", min=0, max=MAX_BUFFER),
-        ),
-    )
 
 
 class RoomFields(Schema):
@@ -25,12 +15,7 @@ class RoomFields(Schema):
 
     name = shared.text(60)
     floor_id = fields.Integer(required=True)
-    capacity = fields.Integer(
-        required=True,
-        validate=validate.Range(
-            min=1, max=1000, error=_l("Enter a number from %(min)s to %(max)s.", min=1, max=1000)
-        ),
-    )
+    capacity = shared.count(1, 1000, required=True)
     equipment = fields.List(fields.Enum(Equipment, by_value=True), load_default=list)
     layouts = fields.List(
         fields.Enum(Layout, by_value=True),
@@ -39,8 +24,8 @@ class RoomFields(Schema):
     )
     opens_at = fields.Time(required=True)
     closes_at = fields.Time(required=True)
-    setup_minutes = _minutes()
-    cleardown_minutes = _minutes()
+    setup_minutes = shared.count(0, MAX_BUFFER, load_default=0)
+    cleardown_minutes = shared.count(0, MAX_BUFFER, load_default=0)
 
     def __init__(self, floor_ids: list[int], **kwargs):
         super().__init__(**kwargs)
@@ -62,10 +47,7 @@ class DecisionFields(Schema):
         required=True,
         validate=validate.OneOf(["approve", "reject"], error=_l("Choose one of the options.")),
     )
-    reason = fields.String(
-        load_default="",
-        validate=validate.Length(max=200, error=_l("At most %(max)s characters.", max=200)),
-    )
+    reason = optional_text(200)
 
     @validates_schema
     def _reject_says_why(self, data, **kwargs) -> None:

@@ -144,7 +144,8 @@ KINDS = [
 ]
 
 
-def _optional_text(max_length: int = shared.MAX_TEXT) -> fields.String:
+def optional_text(max_length: int = shared.MAX_TEXT) -> fields.String:
+    """Free text a person may leave blank, as the rooms' forms say its limit."""
     return fields.String(
         load_default="",
         validate=validate.Length(
@@ -162,17 +163,6 @@ def _day(**kwargs) -> fields.Date:
     )
 
 
-def _count(least: int, most: int, **kwargs) -> fields.Integer:
-    return fields.Integer(
-        validate=validate.Range(
-            min=least,
-            max=most,
-            error=_l("Enter a number from %(min)s to %(max)s.", min=least, max=most),
-        ),
-        **kwargs,
-    )
-
-
 class RequestFields(Schema):
     """A booking request 会议室使用申请单, as the tablet's and the desktop's forms fill it."""
 
@@ -184,12 +174,12 @@ class RequestFields(Schema):
     company = shared.text(120)
     organiser = shared.text(60)
     phone = shared.text(40)
-    attendees = _count(1, 1000, required=True)
+    attendees = shared.count(1, 1000, required=True)
     layout = fields.Enum(Layout, by_value=True, required=True)
     equipment = fields.List(fields.Enum(Equipment, by_value=True), load_default=list)
     # How many the tea service 茶水 is for; 0: none.
-    tea_for = _count(0, 1000, load_default=0)
-    notes = _optional_text()
+    tea_for = shared.count(0, 1000, load_default=0)
+    notes = optional_text()
     repeat = fields.Enum(Repeat, by_value=True, load_default=Repeat.NONE)
     until = _day(load_default=None, allow_none=True)
 
@@ -235,9 +225,9 @@ class RestoreArgs(TickArgs):
     """The restore check 恢复检查 after a meeting."""
 
     damaged = fields.Boolean(load_default=False)
-    note = _optional_text()
+    note = optional_text()
     photo_ids = shared.photo_ids()
-    items_left = _optional_text(500)
+    items_left = optional_text(500)
     restored = fields.Boolean(load_default=True)
 
 

@@ -5,9 +5,10 @@
 import { v7 as uuidv7 } from "uuid";
 import { exitAnswer, passAnswer } from "../gate-rules.js";
 import { holder } from "../holder.js";
-import { database, enqueue, getMeta, recordsOf } from "../store.js";
+import { enqueue, getMeta } from "../store.js";
 import { afterChange } from "../sync.js";
 import { clockTime } from "../time.js";
+import { localRecords, waitingChanges } from "../views.js";
 
 const MUTATION = "gate.record@1";
 const HOUR_MS = 3_600_000;
@@ -24,13 +25,10 @@ async function sha256(text) {
 
 /** The pass list as this tablet holds it, indexed for a check that touches no disk. */
 async function loadList(defaults) {
-  const byKind = async (kind) => (await recordsOf(kind)).map((record) => ({ ...record.data, id: record.id }));
   const [passes, permits, photos, exits, settings, synced] = await Promise.all(
-    ["gate_pass", "gate_permit", "gate_photo", "gate_exit_pass", "gate_settings", "gate_event"].map(byKind),
+    ["gate_pass", "gate_permit", "gate_photo", "gate_exit_pass", "gate_settings", "gate_event"].map(localRecords),
   );
-  const waiting = (await (await database()).getAll("outbox"))
-    .filter((mutation) => mutation.name === MUTATION)
-    .map((mutation) => ({ ...mutation.args, device_time: mutation.device_time }));
+  const waiting = await waitingChanges(MUTATION);
   const list = {
     settings: settings[0] ?? defaults,
     permits: new Map(permits.map((permit) => [Number(permit.id), permit])),
@@ -88,6 +86,7 @@ function startGateCheck(section) {
   const recordButtons = [...section.querySelectorAll("[data-record]")];
   const wantsIn = section.querySelector("[data-wants-in]");
   let list = null;
+  let loading = null;
   let current = null;
   let syncedAt = null;
 
@@ -123,11 +122,16 @@ function startGateCheck(section) {
     section.querySelector("#held-empty").hidden = items.length > 0;
   };
 
-  const reload = async () => {
-    list = await loadList(defaults);
-    syncedAt = await getMeta("lastSyncAt", null);
-    showAge();
-    showHeld();
+  // Every change announced reloads the list; a check waits for a reload under way, so
+  // that its answer counts the event just recorded.
+  const reload = () => {
+    loading = (async () => {
+      list = await loadList(defaults);
+      syncedAt = await getMeta("lastSyncAt", null);
+      showAge();
+      showHeld();
+    })();
+    return loading;
   };
 
   const setField = (name, value) => {
@@ -175,7 +179,7 @@ function startGateCheck(section) {
   };
 
   const check = async (text, started = performance.now()) => {
-    if (!list) await reload();
+    await (loading ?? reload());
     const typed = text.trim();
     const now = new Date();
     let result;
@@ -219,7 +223,6 @@ function startGateCheck(section) {
     override.hidden = true;
     wantsIn.hidden = true;
     current = null;
-    await reload();
     await afterChange();
   };
 
