@@ -23,7 +23,7 @@ from sqlalchemy import (
     exists,
     select,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -161,13 +161,20 @@ class Area(db.Model):
 
 
 def areas_at(property_id: int, *columns) -> Select:
-    """A query of the areas in a property's buildings, or of these columns of them."""
-    return (
+    """A query of the areas in a property's buildings, or of these columns of them.
+
+    Areas come with their floor and building, which the query joins anyway: pages name
+    an area by its floor.
+    """
+    query = (
         select(*(columns or (Area,)))
         .join(Floor, Area.floor_id == Floor.id)
         .join(Building, Floor.building_id == Building.id)
         .where(Building.property_id == property_id)
     )
+    if columns:
+        return query
+    return query.options(contains_eager(Area.floor).contains_eager(Floor.building))
 
 
 def area_choices(property_id: int) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import fields as shared
 from app.access import roles_allowed
@@ -115,9 +116,9 @@ def checklists():
     templates = {
         t.area_kind: t
         for t in db.session.scalars(
-            select(ChecklistTemplate).where(
-                ChecklistTemplate.property_id == g.property.id, ChecklistTemplate.current
-            )
+            select(ChecklistTemplate)
+            .where(ChecklistTemplate.property_id == g.property.id, ChecklistTemplate.current)
+            .options(selectinload(ChecklistTemplate.items))
         )
     }
     schedules = {

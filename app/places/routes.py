@@ -428,10 +428,7 @@ def stickers():
     )
     areas = list(
         db.session.scalars(
-            areas_at(prop.id)
-            .where(chosen)
-            .order_by(Building.name, Floor.level, Area.name)
-            .options(selectinload(Area.floor).selectinload(Floor.building))
+            areas_at(prop.id).where(chosen).order_by(Building.name, Floor.level, Area.name)
         )
     )
     return render_page(

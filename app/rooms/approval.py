@@ -47,17 +47,18 @@ def approve(session: Session, booking: Booking, supervisor: User) -> None:
     booking.state = BookingState.CONFIRMED
     booking.decided_by = supervisor
     booking.decided_at = utcnow()
+    # Only a pending booking is approved, and nothing makes one pending again: its tasks
+    # are new. Two supervisors approving at once collide on the tasks' uuid5 ids.
     for kind in task_kinds(booking):
-        if session.get(BookingTask, task_id(booking.id, kind)) is None:
-            session.add(
-                BookingTask(
-                    id=task_id(booking.id, kind),
-                    property_id=booking.property_id,
-                    booking=booking,
-                    kind=kind,
-                    due_at=due_at(booking, kind),
-                )
+        session.add(
+            BookingTask(
+                id=task_id(booking.id, kind),
+                property_id=booking.property_id,
+                booking=booking,
+                kind=kind,
+                due_at=due_at(booking, kind),
             )
+        )
 
 
 def reject(session: Session, booking: Booking, supervisor: User, reason: str) -> None:

@@ -12,7 +12,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.access import roles_allowed
 from app.attachments import arrived
@@ -21,7 +21,7 @@ from app.extensions import db
 from app.forms import validate_form
 from app.jobs import reason_labels
 from app.models import Building, Floor, utcnow
-from app.rendering import render_page
+from app.rendering import is_fragment_request, render_page
 from app.rooms import APPROVERS, DESK, FLOOR, ROOM_KEEPERS, bp
 from app.rooms.approval import approve, cancel, reject
 from app.rooms.desk import LISTING, rooms_of
@@ -29,6 +29,7 @@ from app.rooms.models import (
     HOLDING,
     Booking,
     BookingState,
+    BookingTask,
     Equipment,
     Layout,
     Repeat,
@@ -36,7 +37,7 @@ from app.rooms.models import (
     TaskKind,
     TaskTick,
 )
-from app.rooms.rules import Refused, booking_values, ensure_free, plan
+from app.rooms.rules import Refused, requested_bookings
 from app.rooms.schemas import DecisionFields, RoomFields
 from app.rooms.sync import RequestFields, repair_ticket_id
 from sync.changes import bump_partition
@@ -186,7 +187,8 @@ def grid():
         earlier=first - step,
         later=first + step,
         today=_today(),
-        pending=_pending_count(),
+        # Shown around the grid, not in the fragment that turns its pages.
+        pending=None if is_fragment_request() else _pending_count(),
     )
 
 
@@ -220,8 +222,8 @@ def review():
     return render_listing(LISTING)
 
 
-def _booking_here(record_id: uuid.UUID) -> Booking:
-    booking = db.session.get(Booking, record_id)
+def _booking_here(record_id: uuid.UUID, *options) -> Booking:
+    booking = db.session.get(Booking, record_id, options=options)
     if booking is None or booking.property_id != g.property.id:
         abort(404)
     return booking
@@ -248,7 +250,16 @@ def _booking_page(booking: Booking, status: int = 200, errors=None, form=None):
 @roles_allowed(*DESK)
 def booking(record_id: uuid.UUID):
     """A booking with its tasks: who did each, when, on which device."""
-    return _booking_page(_booking_here(record_id))
+    tasks = selectinload(Booking.tasks)
+    ticks = tasks.selectinload(BookingTask.ticks)
+    return _booking_page(
+        _booking_here(
+            record_id,
+            tasks.joinedload(BookingTask.done_by),
+            ticks.joinedload(TaskTick.created_by),
+            ticks.joinedload(TaskTick.device),
+        )
+    )
 
 
 @bp.route("/bookings/<uuid:record_id>/decide", methods=["POST"])
@@ -308,18 +319,18 @@ def book():
     # The property's write lock, as a push holds it: no request slips in between.
     bump_partition(db.session, g.property.id)
     try:
-        room, occurrences = plan(db.session, g.property.id, g.property.timezone, first_id, data)
-        ensure_free(db.session, room, occurrences)
+        bookings = requested_bookings(
+            db.session, g.property.id, g.property.timezone, first_id, data
+        )
     except Refused as refused:
         db.session.rollback()
         return _request_page(422, {}, request.form, refused)
     now = utcnow()
-    series = first_id if len(occurrences) > 1 else None
-    for occurrence in occurrences:
+    for booking_id, values in bookings:
         db.session.add(
             Booking(
-                id=occurrence.id,
-                **booking_values(g.property.id, room, data, occurrence, series),
+                id=booking_id,
+                **values,
                 created_by_id=g.user.id,
                 device_id=g.device.id if g.device else None,
                 device_time=now,
@@ -339,6 +350,7 @@ def _floors():
         .join(Building)
         .where(Building.property_id == g.property.id)
         .order_by(Floor.level)
+        .options(contains_eager(Floor.building))
     ).all()
 
 

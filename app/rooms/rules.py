@@ -156,6 +156,20 @@ def ensure_free(session: Session, room: Room, occurrences: list[Occurrence]) -> 
             )
 
 
+def requested_bookings(
+    session: Session, property_id: int, zone: str, first_id: uuid.UUID, args: dict
+) -> list[tuple[uuid.UUID, dict]]:
+    """The bookings a request makes, each as its id and columns, once the room fits the
+    request and is free at every occurrence; raises ``Refused`` otherwise."""
+    room, occurrences = plan(session, property_id, zone, first_id, args)
+    ensure_free(session, room, occurrences)
+    series = first_id if len(occurrences) > 1 else None
+    return [
+        (occurrence.id, booking_values(property_id, room, args, occurrence, series))
+        for occurrence in occurrences
+    ]
+
+
 def booking_values(property_id: int, room: Room, args: dict, occurrence: Occurrence, series):
     """The columns of one occurrence's booking, as requested."""
     return {

@@ -31,7 +31,7 @@ from app.rooms.models import (
     TaskKind,
     TaskTick,
 )
-from app.rooms.rules import booking_values, ensure_free, plan
+from app.rooms.rules import requested_bookings
 from sync.handlers import MutationContext
 from sync.merge import insert_device_record
 from sync.registry import Actor, RecordKind
@@ -202,18 +202,10 @@ def request_booking(context: MutationContext, args: dict) -> None:
     session = context.session
     property_id = context.actor.property_id
     zone = session.get(Property, property_id).timezone
-    room, occurrences = plan(session, property_id, zone, args["id"], args)
     # Requests earlier in this batch must be in the table for the overlap query to see.
     context.write_new_records()
-    ensure_free(session, room, occurrences)
-    series = args["id"] if len(occurrences) > 1 else None
-    for occurrence in occurrences:
-        insert_device_record(
-            context,
-            Booking,
-            occurrence.id,
-            booking_values(property_id, room, args, occurrence, series),
-        )
+    for booking_id, values in requested_bookings(session, property_id, zone, args["id"], args):
+        insert_device_record(context, Booking, booking_id, values)
 
 
 class TickArgs(Schema):

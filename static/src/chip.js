@@ -2,11 +2,8 @@
 import { signOut } from "./holder.js";
 import { database } from "./store.js";
 import { status, syncNow } from "./sync.js";
+import { fill } from "./text.js";
 import { clockTime } from "./time.js";
-
-function fill(template, values) {
-  return Object.entries(values).reduce((text, [key, value]) => text.replace(`{${key}}`, value), template);
-}
 
 async function renderChip(chip) {
   const now = await status();

@@ -1,5 +1,6 @@
 // The photo capture of every job's form (templates/_photo_capture.html): each photo taken
 // is kept here, shown as a thumbnail that can be removed, and counted against the limit.
+import { fill } from "./text.js";
 
 const MAX_PHOTO_SIDE = 1600;
 
@@ -19,22 +20,18 @@ export function chosenPhotos(input) {
   return (chosen.get(input) ?? []).map((photo) => photo.file);
 }
 
-function fill(template, number) {
-  return template.replace("{n}", String(number));
-}
-
 function thumbnail(capture, photo, number, remove) {
   const item = document.createElement("li");
   const image = document.createElement("img");
   image.src = photo.url;
-  image.alt = fill(capture.dataset.photoLabel, number);
+  image.alt = fill(capture.dataset.photoLabel, { n: number });
   image.width = 88;
   image.height = 88;
   const button = document.createElement("button");
   button.type = "button";
   button.className = "remove";
   button.textContent = "×";
-  button.setAttribute("aria-label", fill(capture.dataset.removeLabel, number));
+  button.setAttribute("aria-label", fill(capture.dataset.removeLabel, { n: number }));
   button.addEventListener("click", remove);
   item.append(image, button);
   return item;

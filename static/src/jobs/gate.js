@@ -7,6 +7,7 @@ import { exitAnswer, passAnswer } from "../gate-rules.js";
 import { holder } from "../holder.js";
 import { enqueue, getMeta } from "../store.js";
 import { afterChange } from "../sync.js";
+import { fill } from "../text.js";
 import { clockTime } from "../time.js";
 import { localRecords, waitingChanges } from "../views.js";
 
@@ -66,10 +67,6 @@ async function loadList(defaults) {
 }
 
 // ---- the screen ------------------------------------------------------------------
-
-function fill(template, values) {
-  return Object.entries(values).reduce((text, [name, value]) => text.replaceAll(`{${name}}`, value), template);
-}
 
 function ago(section, since, now) {
   const minutes = Math.max(0, Math.round((now - since) / 60_000));

@@ -7,8 +7,9 @@ import { holder } from "../holder.js";
 import { resized } from "../photos.js";
 import { database, enqueue } from "../store.js";
 import { afterChange } from "../sync.js";
+import { fill } from "../text.js";
 import { clockTime } from "../time.js";
-import { defineView, localRecords } from "../views.js";
+import { defineView, localRecords, waitingChanges } from "../views.js";
 import { dueStatus } from "./patrols-due.js";
 
 const MUTATION = "patrols.submit_round@1";
@@ -19,7 +20,6 @@ const DRAFT_PREFIX = "patrol-round:";
 // The order of the list: what needs doing first.
 const RANK = { overdue: 0, due: 1, open: 2, idle: 3, done: 4, unscheduled: 5 };
 
-const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, name) => values[name] ?? whole);
 const byArea = (records) => new Map(records.map((record) => [record.area_id, record]));
 // Records of kinds with whole-number keys (areas, templates) arrive keyed by text.
 const numbered = async (kind) => (await localRecords(kind)).map((record) => ({ ...record, id: Number(record.id) }));
@@ -33,9 +33,7 @@ async function drafts() {
 async function knownRounds() {
   const synced = await localRecords("patrol_round");
   const person = await holder();
-  const waiting = (await (await database()).getAll("outbox"))
-    .filter((mutation) => mutation.name === MUTATION)
-    .map((mutation) => ({ ...mutation.args, by: person?.name ?? "" }));
+  const waiting = (await waitingChanges(MUTATION)).map((args) => ({ ...args, by: person?.name ?? "" }));
   return [...synced, ...waiting];
 }
 

@@ -11,6 +11,16 @@ function page() {
   return document.getElementById("repairs")?.dataset;
 }
 
+const parsed = new WeakMap();
+/** A JSON attribute of the page (labels, areas), parsed once for as long as the page lasts. */
+function pageJson(name) {
+  const element = document.getElementById("repairs");
+  if (!parsed.has(element)) parsed.set(element, {});
+  const held = parsed.get(element);
+  held[name] ??= JSON.parse(element.dataset[name]);
+  return held[name];
+}
+
 function shortTime(moment) {
   return new Date(moment).toLocaleString([], {
     month: "2-digit",
@@ -61,9 +71,9 @@ async function ticketsHere(data) {
 }
 
 function described(ticket, data) {
-  const states = JSON.parse(data.states);
-  const categories = JSON.parse(data.categories);
-  const areas = JSON.parse(data.areas);
+  const states = pageJson("states");
+  const categories = pageJson("categories");
+  const areas = pageJson("areas");
   const area = areas[ticket.area_id] ?? "";
   // The opening job's location often names the area already.
   const where = ticket.location.includes(area) ? ticket.location : `${area} · ${ticket.location}`;
@@ -119,7 +129,7 @@ async function offerMoves(ticket) {
 defineView("repairTickets", async () => {
   const data = page();
   const tickets = (await ticketsHere(data)).sort((a, b) => b.number - a.number);
-  const states = JSON.parse(data.states);
+  const states = pageJson("states");
   return STATE_ORDER.map((state) => ({
     state,
     label: states[state],

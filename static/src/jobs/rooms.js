@@ -7,6 +7,7 @@ import { defineFormCheck } from "../forms.js";
 import { holder } from "../holder.js";
 import { all, enqueue } from "../store.js";
 import { afterChange } from "../sync.js";
+import { fill } from "../text.js";
 import { defineView, localRecords, waitingChanges } from "../views.js";
 
 const MINUTE = 60_000;
@@ -172,10 +173,6 @@ function alternatives(args, held, zone, skipId) {
 }
 
 // --- The views -------------------------------------------------------------------------
-
-function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_match, name) => values[name] ?? "");
-}
 
 async function tickTask(taskId) {
   const person = await holder();
