@@ -2,46 +2,10 @@
 // knows, so that the patrol list is right offline: the rules of app/patrols/schedule.py
 // (a slot lasts until the next; a round begun in it covers it; overdue after the grace).
 // Plain functions of times, no DOM: bench/patrol_bench.py runs them in Node too.
+import { instantOf, wallClock } from "../zones.js";
 
 const MINUTE = 60_000;
 const DAY_MINUTES = 1440;
-const formatters = new Map();
-
-function wallClock(ms, zone) {
-  if (!formatters.has(zone)) {
-    formatters.set(
-      zone,
-      new Intl.DateTimeFormat("en-US", {
-        timeZone: zone,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "numeric",
-        day: "numeric",
-        hour: "numeric",
-        minute: "numeric",
-      }),
-    );
-  }
-  const parts = Object.fromEntries(
-    formatters
-      .get(zone)
-      .formatToParts(ms)
-      .map((part) => [part.type, part.value]),
-  );
-  return { year: +parts.year, month: +parts.month, day: +parts.day, hour: +parts.hour, minute: +parts.minute };
-}
-
-function offsetAt(ms, zone) {
-  const wall = wallClock(ms, zone);
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
-  return asUtc - Math.floor(ms / MINUTE) * MINUTE;
-}
-
-/** The instant of a local wall time (minutes past midnight, may run past the day). */
-function instantOf(year, month, day, minutes, zone) {
-  const wall = Date.UTC(year, month - 1, day, 0, minutes);
-  return wall - offsetAt(wall - offsetAt(wall, zone), zone);
-}
 
 function minutesOf(hhmm) {
   const [hours, minutes] = hhmm.split(":").map(Number);

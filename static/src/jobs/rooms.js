@@ -9,6 +9,7 @@ import { all, enqueue } from "../store.js";
 import { afterChange } from "../sync.js";
 import { fill } from "../text.js";
 import { defineView, localRecords, waitingChanges } from "../views.js";
+import { instantOf as instantAt, wallClock } from "../zones.js";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -20,41 +21,30 @@ const REQUEST = "rooms.request@1";
 
 // --- The property's local time, whatever zone the tablet's clock is in ----------------
 
-const formats = new Map();
+const twoDigits = (number) => String(number).padStart(2, "0");
+
 function partsIn(zone, moment) {
-  if (!formats.has(zone)) {
-    formats.set(
-      zone,
-      new Intl.DateTimeFormat("en-CA", {
-        timeZone: zone,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "2-digit",
-        day: "2-digit",
-        hour: "2-digit",
-        minute: "2-digit",
-      }),
-    );
-  }
-  const parts = Object.fromEntries(
-    formats
-      .get(zone)
-      .formatToParts(moment)
-      .map((p) => [p.type, p.value]),
-  );
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+  const wall = wallClock(moment, zone);
+  return {
+    date: `${wall.year}-${twoDigits(wall.month)}-${twoDigits(wall.day)}`,
+    time: `${twoDigits(wall.hour)}:${twoDigits(wall.minute)}`,
+  };
 }
 
 /** A local day and time ("2026-12-01", "09:00") of the property's zone as an instant (ms). */
 function instantOf(day, time, zone) {
-  const wanted = Date.parse(`${day}T${time}:00Z`);
-  let guess = wanted;
-  for (let i = 0; i < 2; i += 1) {
-    const seen = partsIn(zone, guess);
-    guess += wanted - Date.parse(`${seen.date}T${seen.time}:00Z`);
-  }
-  return guess;
+  const [year, month, date] = day.split("-").map(Number);
+  const [hours, minutes] = time.split(":").map(Number);
+  return instantAt(year, month, date, hours * 60 + minutes, zone);
 }
+
+/** Today in the property's zone, from its midnight to the next, as instants (ms). */
+function todayIn(zone) {
+  const day = partsIn(zone, Date.now()).date;
+  return { from: instantOf(day, "00:00", zone), until: instantOf(dayAfter(day, 1), "00:00", zone) };
+}
+
+const within = (day, moment) => moment >= day.from && moment < day.until;
 
 const dayAfter = (day, days) => new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
@@ -133,11 +123,11 @@ function clash(intervals, roomId, list) {
 }
 
 /** The request checked as the server will check it: {reason, day} or null. */
-function verdict(args, held, zone, skipId = args.id) {
+function verdict(args, held, zone, intervals) {
   const room = held.rooms.get(Number(args.room_id));
   const reason = unfit(room, args);
   if (reason) return { reason };
-  const taken = clash(heldIntervals(held, zone, skipId), room.id, occurrences(args, room, zone));
+  const taken = clash(intervals, room.id, occurrences(args, room, zone));
   return taken ? { reason: "overlap", ...taken } : null;
 }
 
@@ -145,8 +135,7 @@ const clock = (ms, zone) => partsIn(zone, ms).time;
 
 /** Nearest free times of the same length in the request's room on its day, and the other
  * rooms that could take it at the requested time. */
-function alternatives(args, held, zone, skipId) {
-  const intervals = heldIntervals(held, zone, skipId);
+function alternatives(args, held, zone, intervals) {
   const room = held.rooms.get(Number(args.room_id));
   const times = [];
   if (room) {
@@ -191,27 +180,30 @@ async function markNoShow(bookingId) {
 defineView("roomsToday", async (data) => {
   const labels = JSON.parse(data.labels);
   const zone = data.zone;
-  const today = partsIn(zone, Date.now()).date;
+  const today = todayIn(zone);
   const held = await holdings();
   const tasks = await localRecords("room_task");
   const ticks = [...(await waitingChanges("rooms.tick@1")), ...(await waitingChanges("rooms.restore@1"))];
   const noShows = new Set((await waitingChanges("rooms.no_show@1")).map((change) => change.booking_id));
   const refused = new Set((await all("refused")).map((mutation) => mutation.args?.id));
-  const items = held.synced.map((booking) => ({
-    ...booking,
-    from: Date.parse(booking.starts_at),
-    until: Date.parse(booking.ends_at),
-    waiting: false,
-  }));
+  const synced = new Set(held.synced.map((booking) => booking.id));
+  const items = held.synced
+    .filter((booking) => within(today, Date.parse(booking.starts_at)))
+    .map((booking) => ({
+      ...booking,
+      from: Date.parse(booking.starts_at),
+      until: Date.parse(booking.ends_at),
+      waiting: false,
+    }));
   for (const request of held.waiting) {
     const room = held.rooms.get(Number(request.room_id));
-    if (!room || items.some((item) => item.id === request.id)) continue;
+    if (!room || synced.has(request.id)) continue;
     for (const o of occurrences(request, room, zone)) {
       items.push({ ...request, id: o.id, state: "waiting", from: o.from, until: o.until, waiting: true });
     }
   }
   return items
-    .filter((item) => partsIn(zone, item.from).date === today && !refused.has(item.id))
+    .filter((item) => within(today, item.from) && !refused.has(item.id))
     .sort((a, b) => a.from - b.from)
     .map((item) => {
       const room = held.rooms.get(Number(item.room_id));
@@ -257,13 +249,13 @@ defineView("roomsToday", async (data) => {
 
 defineView("roomRestoreTasks", async (data) => {
   const zone = data.zone;
-  const today = partsIn(zone, Date.now()).date;
+  const today = todayIn(zone);
   const held = await holdings();
   const bookings = new Map(held.synced.map((booking) => [booking.id, booking]));
   const ticked = new Set((await waitingChanges("rooms.restore@1")).map((change) => change.task_id));
   return (await localRecords("room_task"))
     .filter((task) => task.kind === "restore" && !task.done_at && !ticked.has(task.id))
-    .filter((task) => bookings.has(task.booking_id) && partsIn(zone, Date.parse(task.due_at)).date === today)
+    .filter((task) => bookings.has(task.booking_id) && within(today, Date.parse(task.due_at)))
     .sort((a, b) => a.due_at.localeCompare(b.due_at))
     .map((task) => {
       const booking = bookings.get(task.booking_id);
@@ -291,8 +283,9 @@ defineView("roomRefusals", async (data) => {
       const args = mutation.args;
       const room = held.rooms.get(Number(args.room_id));
       // The tablet's copy now holds what took the slot: it names the occurrence.
-      const found = verdict(args, held, zone) ?? { reason: mutation.reason };
-      const offered = alternatives(args, held, zone, args.id);
+      const intervals = heldIntervals(held, zone, args.id);
+      const found = verdict(args, held, zone, intervals) ?? { reason: mutation.reason };
+      const offered = alternatives(args, held, zone, intervals);
       return {
         id: args.id,
         title: `${args.date} ${args.starts}–${args.ends} · ${room?.name ?? ""} · ${args.title}`,
@@ -310,9 +303,10 @@ defineFormCheck("roomRequest", async (args) => {
   const labels = JSON.parse(view.dataset.labels);
   const zone = view.dataset.zone;
   const held = await holdings();
-  const found = verdict(args, held, zone);
+  const intervals = heldIntervals(held, zone, args.id);
+  const found = verdict(args, held, zone, intervals);
   if (!found) return null;
-  const offered = alternatives(args, held, zone, args.id);
+  const offered = alternatives(args, held, zone, intervals);
   return [
     explain(found, labels, view.dataset),
     fill(view.dataset.timesLabel, { times: offered.times.join(", ") || view.dataset.noneLabel }),
