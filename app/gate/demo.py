@@ -51,7 +51,7 @@ def add_demo_gate(prop: Property) -> None:
     rng = random.Random(13)
     zone = ZoneInfo(prop.timezone)
     today = utcnow().astimezone(zone).date()
-    db.session.add(GateSettings(property_id=prop.id))
+    db.session.add(GateSettings.of(prop.id))
     passes: list[WorkerPass] = []
     for unit, owner, company, foreman, phone, workers in PERMITS:
         permit = Permit(

@@ -66,10 +66,21 @@ class GateSettings(db.Model):
 
     property_id: Mapped[int] = mapped_column(ForeignKey("property.id"), primary_key=True)
     # [["08:00", "12:00"], ...]; a range whose end is not after its start runs past midnight.
-    hours: Mapped[list] = mapped_column(JSON, default=lambda: [list(r) for r in DEFAULT_HOURS])
-    days: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_DAYS))
-    closing_time: Mapped[str] = mapped_column(String(5), default=DEFAULT_CLOSING)
-    stale_hours: Mapped[int] = mapped_column(default=DEFAULT_STALE_HOURS)
+    hours: Mapped[list] = mapped_column(JSON)
+    days: Mapped[list] = mapped_column(JSON)
+    closing_time: Mapped[str] = mapped_column(String(5))
+    stale_hours: Mapped[int]
+
+    @classmethod
+    def of(cls, property_id: int) -> GateSettings:
+        """The property's gate settings; the defaults, not yet stored, until someone sets them."""
+        return db.session.get(cls, property_id) or cls(
+            property_id=property_id,
+            hours=[list(r) for r in DEFAULT_HOURS],
+            days=list(DEFAULT_DAYS),
+            closing_time=DEFAULT_CLOSING,
+            stale_hours=DEFAULT_STALE_HOURS,
+        )
 
 
 class Permit(db.Model):

@@ -26,10 +26,6 @@ from app.gate import GUARDS, OFFICE, bp
 from app.gate.desk import COLUMNS, LISTING, still_inside
 from app.gate.issue import issue_exit_pass, issue_pass, new_token
 from app.gate.models import (
-    DEFAULT_CLOSING,
-    DEFAULT_DAYS,
-    DEFAULT_HOURS,
-    DEFAULT_STALE_HOURS,
     ExitPass,
     GateEvent,
     GateSettings,
@@ -40,7 +36,7 @@ from app.gate.models import (
 )
 from app.gate.rules import masked_id, parse_clock
 from app.gate.schemas import ExitPassSchema, PassSchema, PermitSchema, ReasonSchema, SettingsSchema
-from app.gate.sync import exit_qr, pass_qr, qr_hash
+from app.gate.sync import exit_qr, pass_qr, qr_hash, serialize_settings
 from app.jobs import reason_labels
 from app.models import Device, User, utcnow
 from app.rendering import render_page
@@ -58,17 +54,6 @@ GATE_FLAGS = (
 THUMBNAIL_PREFIX = "data:image/jpeg;base64,"
 MAX_THUMBNAIL = 60_000
 PHOTO_TYPES = ("image/jpeg", "image/png")
-
-
-def settings_of(property_id: int) -> GateSettings:
-    """The property's gate settings; the defaults, not yet stored, until someone sets them."""
-    return db.session.get(GateSettings, property_id) or GateSettings(
-        property_id=property_id,
-        hours=[list(r) for r in DEFAULT_HOURS],
-        days=list(DEFAULT_DAYS),
-        closing_time=DEFAULT_CLOSING,
-        stale_hours=DEFAULT_STALE_HOURS,
-    )
 
 
 def qr_svg(text: str) -> Markup:
@@ -91,15 +76,10 @@ def _own(model, record_id):
 def check():
     """The gate check: answered from the tablet's own copy of the pass list."""
     # Until the tablet holds the settings record, the page brings them along.
-    settings = settings_of(g.property.id)
     return render_page(
         "gate/check.html",
         "content",
-        default_settings={
-            "hours": settings.hours,
-            "days": settings.days,
-            "stale_hours": settings.stale_hours,
-        },
+        default_settings=serialize_settings(GateSettings.of(g.property.id)),
     )
 
 
@@ -122,7 +102,7 @@ def _permits_page(status=200, **context):
         status=status,
         permits=permits,
         states=list(PermitState),
-        settings=settings_of(g.property.id),
+        settings=GateSettings.of(g.property.id),
         **context,
     )
 
@@ -157,7 +137,7 @@ def _permit_page(permit: Permit, status=200, **context):
         status=status,
         permit=permit,
         states=list(PermitState),
-        settings=settings_of(g.property.id),
+        settings=GateSettings.of(g.property.id),
         masked_id=masked_id,
         **context,
     )
@@ -327,7 +307,7 @@ def pass_print(pass_id: int):
         "content",
         worker_pass=worker_pass,
         qr=qr_svg(pass_qr(worker_pass)),
-        settings=settings_of(g.property.id),
+        settings=GateSettings.of(g.property.id),
     )
 
 
@@ -431,7 +411,7 @@ def flags():
             select(Device).where(Device.id.in_({r.device_id for r in rows}))
         )
     }
-    settings = settings_of(g.property.id)
+    settings = GateSettings.of(g.property.id)
     zone = ZoneInfo(g.property.timezone)
     now = utcnow()
     closing = datetime.combine(
@@ -459,7 +439,7 @@ def _parse_time(text: str | None) -> datetime | None:
 @roles_allowed(*OFFICE)
 def settings():
     """The property's gate settings: working hours and days, closing time, staleness."""
-    current = settings_of(g.property.id)
+    current = GateSettings.of(g.property.id)
     if request.method == "POST":
         data, errors = validate_form(SettingsSchema())
         if errors:

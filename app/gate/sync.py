@@ -132,16 +132,20 @@ def _event(event) -> dict:
     }
 
 
+def serialize_settings(settings: GateSettings) -> dict:
+    return {
+        "hours": settings.hours,
+        "days": settings.days,
+        "closing_time": settings.closing_time,
+        "stale_hours": settings.stale_hours,
+    }
+
+
 KINDS = [
     RecordKind(
         "gate_settings",
         GateSettings,
-        serialize=lambda s: {
-            "hours": s.hours,
-            "days": s.days,
-            "closing_time": s.closing_time,
-            "stale_hours": s.stale_hours,
-        },
+        serialize=serialize_settings,
         scopes=lambda s: {GATE},
         partition=lambda s: s.property_id,
     ),

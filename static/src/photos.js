@@ -20,18 +20,20 @@ export function chosenPhotos(input) {
   return (chosen.get(input) ?? []).map((photo) => photo.file);
 }
 
-function thumbnail(capture, photo, number, remove) {
+/** Photo `number` of a list as a thumbnail with its remove button; `labels.photo` and
+ * `labels.remove` are the translated texts, with `{n}` for the number. */
+export function thumbnail(url, labels, number, remove) {
   const item = document.createElement("li");
   const image = document.createElement("img");
-  image.src = photo.url;
-  image.alt = fill(capture.dataset.photoLabel, { n: number });
+  image.src = url;
+  image.alt = fill(labels.photo, { n: number });
   image.width = 88;
   image.height = 88;
   const button = document.createElement("button");
   button.type = "button";
   button.className = "remove";
   button.textContent = "×";
-  button.setAttribute("aria-label", fill(capture.dataset.removeLabel, { n: number }));
+  button.setAttribute("aria-label", fill(labels.remove, { n: number }));
   button.addEventListener("click", remove);
   item.append(image, button);
   return item;
@@ -43,11 +45,12 @@ export function startPhotoCapture(capture) {
   const count = capture.querySelector(".photo-count");
   const photos = [];
   chosen.set(input, photos);
+  const labels = { photo: capture.dataset.photoLabel, remove: capture.dataset.removeLabel };
 
   const render = () => {
     list.replaceChildren(
       ...photos.map((photo, index) =>
-        thumbnail(capture, photo, index + 1, () => {
+        thumbnail(photo.url, labels, index + 1, () => {
           URL.revokeObjectURL(photo.url);
           photos.splice(photos.indexOf(photo), 1);
           render();

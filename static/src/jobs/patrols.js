@@ -4,7 +4,7 @@
 // one change in the outbox.
 import { v7 as uuidv7 } from "uuid";
 import { holder } from "../holder.js";
-import { resized } from "../photos.js";
+import { resized, thumbnail } from "../photos.js";
 import { database, enqueue } from "../store.js";
 import { afterChange } from "../sync.js";
 import { fill } from "../text.js";
@@ -140,26 +140,13 @@ function renderPhotos(element, item) {
   const list = element.querySelector(".thumbs");
   for (const image of list.querySelectorAll("img")) URL.revokeObjectURL(image.src);
   list.replaceChildren(
-    ...answer.photos.map((photo, index) => {
-      const entry = document.createElement("li");
-      const image = document.createElement("img");
-      image.src = URL.createObjectURL(photo.blob);
-      image.alt = fill(labels.photo, { n: index + 1 });
-      image.width = 88;
-      image.height = 88;
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "remove";
-      remove.textContent = "×";
-      remove.setAttribute("aria-label", fill(labels.remove, { n: index + 1 }));
-      remove.addEventListener("click", async () => {
+    ...answer.photos.map((photo, index) =>
+      thumbnail(URL.createObjectURL(photo.blob), labels, index + 1, async () => {
         answer.photos.splice(index, 1);
         await saveDraft();
         renderPhotos(element, item);
-      });
-      entry.append(image, remove);
-      return entry;
-    }),
+      }),
+    ),
   );
   list.hidden = answer.photos.length === 0;
   element.querySelector(".photo-count").textContent = `${answer.photos.length} / ${root().dataset.maxPhotos}`;
