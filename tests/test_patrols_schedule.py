@@ -57,6 +57,17 @@ def test_nothing_is_due_outside_the_schedule():
     assert night.next_slot == local(SHANGHAI, 2026, 12, 2, 8, 0)
 
 
+def test_between_runs_an_area_shows_its_latest_round_since_the_last_slot_began():
+    at = lambda hour, minute, day=1: local(SHANGHAI, 2026, 12, day, hour, minute)  # noqa: E731
+    before_last_slot = [at(18, 5)]
+    assert status_at([TWO_HOURLY], before_last_slot, at(22, 30), SHANGHAI).done_at is None
+    rounds = [*before_last_slot, at(21, 50), at(22, 9)]
+    night = status_at([TWO_HOURLY], rounds, at(22, 30), SHANGHAI)
+    assert night.state is State.IDLE and night.done_at == at(22, 9)
+    # A round between runs does not cover the next slot.
+    assert status_at([TWO_HOURLY], rounds, at(8, 5, day=2), SHANGHAI).state is State.DUE
+
+
 def test_a_night_schedule_runs_across_midnight():
     starts = [s.starts.astimezone(ZoneInfo(SHANGHAI)) for s in day_of(NIGHTS)]
     # The run that began the evening before ends at 06:00; tonight's starts at 22:00.

@@ -69,7 +69,7 @@ class Outcome(enum.StrEnum):
 class Status:
     state: State
     slot: Slot | None  # the slot now running, if any
-    done_at: datetime | None  # the round that covers it
+    done_at: datetime | None  # the round that covers it; idle: the latest since the last slot
     overdue_minutes: int
     next_slot: datetime | None  # when the next slot starts, if none runs now
 
@@ -132,7 +132,10 @@ def status_at(
     current = next((s for s in around if s.starts <= now < s.ends), None)
     upcoming = next((s.starts for s in around if s.starts > now), None)
     if current is None:
-        return Status(State.IDLE, None, None, 0, upcoming)
+        # Between runs the area still shows who walked it last, since the last slot began.
+        last_began = max((s.starts for s in around if s.ends <= now), default=now)
+        latest = max((t for t in rounds if last_began <= t <= now), default=None)
+        return Status(State.IDLE, None, latest, 0, upcoming)
     done = _first_round_in(current, rounds)
     if done is not None:
         return Status(State.DONE, current, done, 0, upcoming)

@@ -23,6 +23,14 @@ test("nothing is due at night for a day schedule; the next slot is tomorrow at e
   assert.deepEqual([night.state, night.next], ["idle", at(2, 8, 0)]);
 });
 
+test("between runs an area shows its latest round since the last slot began", () => {
+  assert.equal(dueStatus(HOURLY, [at(1, 18, 5)], at(1, 22, 30), SHANGHAI, 15).doneAt, null);
+  const rounds = [at(1, 18, 5), at(1, 20, 50), at(1, 22, 9)];
+  const night = dueStatus(HOURLY, rounds, at(1, 22, 30), SHANGHAI, 15);
+  assert.deepEqual([night.state, night.doneAt, night.next], ["idle", at(1, 22, 9), at(2, 8, 0)]);
+  assert.equal(dueStatus(HOURLY, rounds, at(2, 8, 5), SHANGHAI, 15).state, "due");
+});
+
 test("a night schedule runs across midnight", () => {
   const starts = slotsAround(NIGHTS, at(1, 3, 0), SHANGHAI).map((slot) => slot.start);
   assert.ok(starts.includes(at(1, 0, 0)) && starts.includes(at(1, 6, 0)) && starts.includes(at(1, 22, 0)));

@@ -54,12 +54,19 @@ function daySlots(schedule, today, zone) {
 /**
  * Where an area stands at `now` (ms): `{state, slot, doneAt, overdueMinutes, next}`,
  * state one of idle, due, overdue, done. `rounds` are the start times (ms) of its rounds.
+ * `doneAt` is the round covering the running slot or, when none runs, the latest since
+ * the last one began.
  */
 export function dueStatus(schedule, rounds, now, zone, graceMinutes) {
   const slots = slotsAround(schedule, now, zone);
   const slot = slots.find((candidate) => candidate.start <= now && now < candidate.end) ?? null;
   const next = slots.find((candidate) => candidate.start > now)?.start ?? null;
-  if (!slot) return { state: "idle", slot, doneAt: null, overdueMinutes: 0, next };
+  if (!slot) {
+    // Between runs the list still says who walked the area last, since the last slot began.
+    const since = slots.findLast((candidate) => candidate.end <= now)?.start ?? now;
+    const recent = rounds.filter((time) => since <= time && time <= now);
+    return { state: "idle", slot, doneAt: recent.length ? Math.max(...recent) : null, overdueMinutes: 0, next };
+  }
   const covering = rounds.filter((time) => slot.start <= time && time < slot.end);
   if (covering.length) return { state: "done", slot, doneAt: Math.min(...covering), overdueMinutes: 0, next };
   const late = now - slot.start;

@@ -68,12 +68,15 @@ defineView("patrolAreas", async (data) => {
         const found = dueStatus(schedule, times, now, data.zone, Number(data.grace));
         state = found.state;
         overdue = found.overdueMinutes;
-        if (state === "done") {
-          const round = own.find((candidate) => Date.parse(candidate.started_at) === found.doneAt);
-          status = fill(labels.done, { time: clockTime(found.doneAt), name: round?.by ?? "" });
-        } else if (state === "due") status = labels.due;
+        const round = own.find((candidate) => Date.parse(candidate.started_at) === found.doneAt);
+        const walked = round ? fill(labels.done, { time: clockTime(found.doneAt), name: round.by ?? "" }) : "";
+        if (state === "done") status = walked;
+        else if (state === "due") status = labels.due;
         else if (state === "overdue") status = fill(labels.overdue, { n: overdue });
-        else status = found.next ? fill(labels.next, { time: clockTime(found.next) }) : "";
+        else {
+          const upcoming = found.next ? fill(labels.next, { time: clockTime(found.next) }) : "";
+          status = [walked, upcoming].filter(Boolean).join(" · ");
+        }
       }
       if (openAreas.has(area.id)) {
         state = state === "overdue" || state === "due" ? state : "open";
