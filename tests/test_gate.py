@@ -248,6 +248,28 @@ def test_a_bad_permit_is_refused_and_changes_nothing(app, client, auth):
     assert table_contents(app) == before
 
 
+def test_an_exit_pass_needs_no_plate_and_a_long_one_is_refused_with_its_field_marked(
+    app, client, auth
+):
+    auth.login("office1")
+    form = {
+        "unit": "1203室",
+        "items": "旧木门 2 扇",
+        "carrier": "黄师傅",
+        "valid_on": today().isoformat(),
+        "approver": "陈主管",
+    }
+    before = table_contents(app)
+    refused = auth.post("/gate/exit-passes", {**form, "plate": "沪" * 21})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'aria-describedby="plate-error"' in page and "最多填写 20 个字" in page
+    assert table_contents(app) == before
+    assert auth.post("/gate/exit-passes", form).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(ExitPass.plate)).all() == [""]
+
+
 def test_revoking_and_reissuing_need_a_reason(app, client, auth):
     permit_id = a_permit(app)
     pass_id = a_pass(app, permit_id)

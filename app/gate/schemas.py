@@ -109,10 +109,7 @@ class ExitPassSchema(Schema):
     unit = shared.text(60)
     items = shared.text(1000)
     carrier = shared.text(60)
-    plate = fields.String(
-        load_default="",
-        validate=validate.Length(max=20, error=_l("Write 1 to %(max)s characters.", max=20)),
-    )
+    plate = shared.optional_text(20)
     valid_on = day()
     approver = shared.text(60)
 
