@@ -1,6 +1,9 @@
 """A live Kefu server on a free port, a Chromium that reaches only it, and pages on it."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 
 from e2e.support import (
     DESKTOP,
@@ -9,6 +12,7 @@ from e2e.support import (
     TABLET_PORTRAIT,
     WORKER_READY,
     chromium_path,
+    next_local_time,
     serve_demo,
     sign_in,
     write_qr_clip,
@@ -31,14 +35,38 @@ def live_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def local_clock(request, live_server):
+    """The server's clock for a module marked ``local_time("09:00")``: moved on to the next
+    time the demo property's clocks read that, and running from there, so that a module's
+    "today" stays one day however late it runs (a run at 23:59 saw its bookings' day end
+    under it). None, and the real clock, for other modules."""
+    marker = request.node.get_closest_marker("local_time")
+    if marker is None:
+        yield None
+        return
+    with live_server.app.app_context():
+        start = next_local_time(marker.args[0])
+    with time_machine.travel(start, tick=True) as traveller:
+        yield traveller
+
+
+def on_local_clock(context, local_clock):
+    """Set the browser context's clock to the server's when the module runs on a moved one
+    (Chromium's own clock stays real: the page's Date and timers are the ones replaced)."""
+    if local_clock is not None:
+        context.clock.install(time=datetime.now(UTC))
+    return context
+
+
 @pytest.fixture
-def new_page(browser, live_server):
+def new_page(browser, live_server, local_clock):
     """Open a page in a fresh browser context of the given viewport; closes them after."""
     contexts = []
 
     def open_page(viewport=DESKTOP, **options):
         context = browser.new_context(viewport=viewport, base_url=live_server.url, **options)
-        contexts.append(context)
+        contexts.append(on_local_clock(context, local_clock))
         return context.new_page()
 
     yield open_page
@@ -64,7 +92,7 @@ def tablet(new_page):
 
 
 @pytest.fixture
-def camera_tablet(playwright, browser_type_launch_args, live_server, tmp_path):
+def camera_tablet(playwright, browser_type_launch_args, live_server, local_clock, tmp_path):
     """Open a tablet page signed in as the given user, ready to go offline, in a Chromium
     whose camera shows a QR code of the given text (a browser of its own: the camera's
     picture is fixed when Chromium starts)."""
@@ -83,6 +111,7 @@ def camera_tablet(playwright, browser_type_launch_args, live_server, tmp_path):
         context = browser.new_context(
             viewport=TABLET_PORTRAIT, base_url=live_server.url, permissions=["camera"]
         )
+        on_local_clock(context, local_clock)
         return ready_for_offline(context.new_page(), username)
 
     yield open_tablet

@@ -5,7 +5,9 @@ log's form and rows."""
 import os
 import re
 import threading
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import segno
 from playwright.sync_api import Page
@@ -15,6 +17,7 @@ from werkzeug.serving import make_server
 from app.demo import create_demo
 from app.duty.models import DutyEntry
 from app.extensions import db
+from app.models import Property
 from tests.support import make_test_app, migrate_database, png
 
 DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"
@@ -96,6 +99,16 @@ def serve_demo(database_url: str) -> LiveServer:
     with app.app_context():
         create_demo()
     return LiveServer(app)
+
+
+def next_local_time(clock_reads: str) -> datetime:
+    """The next instant, from now, at which the demo property's clocks read ``clock_reads``
+    ("09:00"). Always ahead: a server clock moved back would hand Chromium, whose own clock
+    stays real, session cookies that have already expired."""
+    zone = ZoneInfo(db.session.scalar(select(Property.timezone).where(Property.code == "DEMO")))
+    now = datetime.now(zone)
+    then = datetime.combine(now.date(), time.fromisoformat(clock_reads), zone)
+    return then if then > now else then + timedelta(days=1)
 
 
 def write_qr_clip(path: Path, text: str, width: int = 640, height: int = 480) -> Path:
