@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from e2e.support import (
     DESKTOP,
@@ -17,6 +18,9 @@ from e2e.support import (
     sign_in,
     write_qr_clip,
 )
+
+# The sync chip's time line once a sync has ended (before the first, it says 从未同步).
+FIRST_SYNC_OVER = "上次同步"
 
 
 @pytest.fixture(scope="session")
@@ -75,13 +79,16 @@ def new_page(browser, live_server, local_clock):
 
 
 def ready_for_offline(page, username: str):
-    """Sign ``page`` in as the user and wait until its service worker is in control and
-    the user's offline pages are cached."""
+    """Sign ``page`` in as the user and wait until its service worker is in control, the
+    user's offline pages are cached and its first sync is over."""
     sign_in(page, username)
     page.evaluate(WORKER_READY)
     pages = page.evaluate("JSON.parse(document.body.dataset.offlinePages)")
     assert "/" in pages and "/places" in pages
     page.evaluate(PACK_CACHED, pages)
+    # The first sync must be over: a page taken offline in the middle of it still has
+    # requests on their way, and the server would log them as sent while offline.
+    expect(page.locator("#sync-chip")).to_contain_text(FIRST_SYNC_OVER, timeout=15_000)
     return page
 
 
