@@ -9,7 +9,7 @@ import secrets
 import struct
 import uuid
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from flask_migrate import upgrade
@@ -18,7 +18,8 @@ from sqlalchemy import inspect, select, text
 from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.models import Property, Role, User
+from app.models import Area, AreaKind, Property, Role, User, areas_at
+from app.rooms.models import Room
 from tests.databases import throwaway_postgres
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -247,3 +248,55 @@ def duty_entry(mutation_id: int, acting_user_id: int | None = None, **args) -> d
     if acting_user_id is not None:
         mutation["acting_user_id"] = acting_user_id
     return mutation
+
+
+# Meeting rooms: a room of the demo tower and a tablet's request for it.
+ROOM_DAY = date.today() + timedelta(days=3)
+
+
+def add_room(app, name="长江厅", capacity=20, setup=30, cleardown=15) -> int:
+    with app.app_context():
+        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
+        area = db.session.scalar(areas_at(prop.id).where(Area.kind == AreaKind.MEETING_FLOOR))
+        room = Room(
+            property_id=prop.id,
+            floor_id=area.floor_id,
+            name=name,
+            capacity=capacity,
+            equipment=["projector", "screen"],
+            layouts=["boardroom", "u_shape"],
+            opens_at=time(8),
+            closes_at=time(21),
+            setup_minutes=setup,
+            cleardown_minutes=cleardown,
+        )
+        db.session.add(room)
+        db.session.commit()
+        return room.id
+
+
+def room_request(
+    mutation_id: int, room_id: int, starts="09:00", ends="10:00", day=ROOM_DAY, **args
+):
+    """A booking request as a tablet sends it; ``args`` replace the usual ones."""
+    return {
+        "id": mutation_id,
+        "name": "rooms.request@1",
+        "args": {
+            "id": str(uuid.uuid4()),
+            "room_id": room_id,
+            "date": day.isoformat(),
+            "starts": starts,
+            "ends": ends,
+            "title": "季度会",
+            "company": "华信科技",
+            "organiser": "刘女士",
+            "phone": "13800000000",
+            "attendees": 8,
+            "layout": "boardroom",
+            "equipment": ["projector"],
+            "tea_for": 8,
+            **args,
+        },
+        "device_time": datetime.now(UTC).isoformat(),
+    }

@@ -2,7 +2,7 @@
 role and the tasks it makes, ticks, no-shows, the restore check, the office's pages."""
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,56 +13,13 @@ from app.models import Area, AreaKind, Property, areas_at
 from app.repairs.models import RepairCategory, RepairTicket
 from app.rooms.demo import add_demo_rooms
 from app.rooms.models import Booking, BookingState, BookingTask, Room, TaskKind, TaskTick
-from tests.support import AuthActions, Tablet, table_contents
+from tests.support import ROOM_DAY as DAY
+from tests.support import AuthActions, Tablet, add_room, room_request, table_contents
 
 ZONE = ZoneInfo("Asia/Shanghai")
-DAY = date.today() + timedelta(days=3)
 
 
-def add_room(app, name="长江厅", capacity=20, setup=30, cleardown=15) -> int:
-    with app.app_context():
-        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
-        area = db.session.scalar(areas_at(prop.id).where(Area.kind == AreaKind.MEETING_FLOOR))
-        room = Room(
-            property_id=prop.id,
-            floor_id=area.floor_id,
-            name=name,
-            capacity=capacity,
-            equipment=["projector", "screen"],
-            layouts=["boardroom", "u_shape"],
-            opens_at=time(8),
-            closes_at=time(21),
-            setup_minutes=setup,
-            cleardown_minutes=cleardown,
-        )
-        db.session.add(room)
-        db.session.commit()
-        return room.id
-
-
-def request(mutation_id: int, room_id: int, starts="09:00", ends="10:00", day=DAY, **args):
-    """A booking request as a tablet sends it; ``args`` replace the usual ones."""
-    return {
-        "id": mutation_id,
-        "name": "rooms.request@1",
-        "args": {
-            "id": str(uuid.uuid4()),
-            "room_id": room_id,
-            "date": day.isoformat(),
-            "starts": starts,
-            "ends": ends,
-            "title": "季度会",
-            "company": "华信科技",
-            "organiser": "刘女士",
-            "phone": "13800000000",
-            "attendees": 8,
-            "layout": "boardroom",
-            "equipment": ["projector"],
-            "tea_for": 8,
-            **args,
-        },
-        "device_time": datetime.now(UTC).isoformat(),
-    }
+RESTORE = "rooms.restore@1"
 
 
 def tick(mutation_id: int, task_id, device_time: datetime, name="rooms.tick@1", **args):
@@ -90,7 +47,7 @@ def room(app) -> int:
 
 def test_a_request_made_on_a_tablet_is_pending_in_local_time_and_reaches_the_tablets(app, room):
     tablet = Tablet(app, "floor1")
-    assert results(tablet.push(request(1, room))) == [("applied", None)]
+    assert results(tablet.push(room_request(1, room))) == [("applied", None)]
     [booking] = bookings(app)
     assert booking.state is BookingState.PENDING
     assert booking.starts_at == datetime.combine(DAY, time(9), ZONE).astimezone(UTC)
@@ -105,11 +62,11 @@ def test_a_request_made_on_a_tablet_is_pending_in_local_time_and_reaches_the_tab
 
 
 def test_a_guard_holds_nothing_of_rooms_and_may_not_request(app, room):
-    Tablet(app, "floor1").push(request(1, room))
+    Tablet(app, "floor1").push(room_request(1, room))
     guard = Tablet(app, "guard1")
     kinds = {c["kind"] for c in guard.pull().get_json()["changes"]}
     assert not kinds & {"room", "booking", "room_task", "room_tick"}
-    assert results(guard.push(request(1, room))) == [("rejected", "forbidden")]
+    assert results(guard.push(room_request(1, room))) == [("rejected", "forbidden")]
     guard.auth.login("guard1")
     assert guard.client.get("/rooms/").status_code == 403
     assert guard.client.get("/rooms/grid").status_code == 403
@@ -117,9 +74,11 @@ def test_a_guard_holds_nothing_of_rooms_and_may_not_request(app, room):
 
 def test_two_requests_that_meet_within_the_buffers_the_later_is_refused(app, room):
     first, second = Tablet(app, "floor1"), Tablet(app, "floor1")
-    assert results(first.push(request(1, room, "09:00", "10:00"))) == [("applied", None)]
+    assert results(first.push(room_request(1, room, "09:00", "10:00"))) == [("applied", None)]
     # 10:00 + 15 min clear-down meets 10:30 - 30 min setup.
-    reply = second.push(request(1, room, "10:30", "11:00"), request(2, room, "11:00", "12:00"))
+    reply = second.push(
+        room_request(1, room, "10:30", "11:00"), room_request(2, room, "11:00", "12:00")
+    )
     answer = reply.get_json()["results"]
     assert [(r["status"], r.get("reason")) for r in answer] == [
         ("rejected", "overlap"),
@@ -132,7 +91,9 @@ def test_two_requests_that_meet_within_the_buffers_the_later_is_refused(app, roo
 
 def test_a_forms_blank_end_date_and_tea_count_mean_none(app, room):
     tablet = Tablet(app, "floor1")
-    assert results(tablet.push(request(1, room, until="", tea_for=None))) == [("applied", None)]
+    assert results(tablet.push(room_request(1, room, until="", tea_for=None))) == [
+        ("applied", None)
+    ]
     [booking] = bookings(app)
     assert booking.tea_for == 0 and booking.series_id is None
 
@@ -140,9 +101,9 @@ def test_a_forms_blank_end_date_and_tea_count_mean_none(app, room):
 def test_requests_of_one_batch_see_each_other(app, room):
     tablet = Tablet(app, "floor1")
     reply = tablet.push(
-        request(1, room, "09:00", "10:00"),
-        request(2, room, "09:30", "10:30"),
-        request(3, room, "14:00", "15:00"),
+        room_request(1, room, "09:00", "10:00"),
+        room_request(2, room, "09:30", "10:30"),
+        room_request(3, room, "14:00", "15:00"),
     )
     assert results(reply) == [("applied", None), ("rejected", "overlap"), ("applied", None)]
     assert len(bookings(app)) == 2
@@ -150,7 +111,7 @@ def test_requests_of_one_batch_see_each_other(app, room):
 
 def test_a_request_sent_twice_is_made_once_and_not_its_own_clash(app, room):
     tablet = Tablet(app, "floor1")
-    mutation = request(1, room)
+    mutation = room_request(1, room)
     tablet.push(mutation)
     tablet.client_id = uuid.uuid4()  # the same request from a fresh outbox
     assert results(tablet.push(mutation)) == [("applied", None)]
@@ -176,24 +137,24 @@ def test_a_request_that_does_not_fit_the_room_is_refused_with_its_reason(app, ro
     tablet = Tablet(app, "floor1")
     change = dict(change)
     room_id = change.pop("room_id", room)
-    assert results(tablet.push(request(1, room_id, **change))) == [("rejected", reason)]
+    assert results(tablet.push(room_request(1, room_id, **change))) == [("rejected", reason)]
     assert bookings(app) == []
 
 
 def test_a_cancellation_frees_the_slot_at_once(app, room, client, auth):
-    Tablet(app, "floor1").push(request(1, room))
+    Tablet(app, "floor1").push(room_request(1, room))
     [booking] = bookings(app)
     auth.login("office1")
     assert auth.post(f"/rooms/bookings/{booking.id}/cancel").status_code == 302
-    assert results(Tablet(app, "floor1").push(request(1, room))) == [("applied", None)]
+    assert results(Tablet(app, "floor1").push(room_request(1, room))) == [("applied", None)]
 
 
 def test_recurring_requests_make_one_booking_each_and_a_clash_names_its_day(app, room):
     tablet = Tablet(app, "floor1")
     until = DAY + timedelta(days=14)
-    assert results(tablet.push(request(1, room, repeat="weekly", until=until.isoformat()))) == [
-        ("applied", None)
-    ]
+    assert results(
+        tablet.push(room_request(1, room, repeat="weekly", until=until.isoformat()))
+    ) == [("applied", None)]
     made = bookings(app)
     assert [b.starts_at.astimezone(ZONE).date() for b in made] == [
         DAY,
@@ -203,7 +164,7 @@ def test_recurring_requests_make_one_booking_each_and_a_clash_names_its_day(app,
     assert len({b.series_id for b in made}) == 1
     second = DAY + timedelta(days=7)
     reply = Tablet(app, "floor1").push(
-        request(1, room, day=DAY + timedelta(days=6), repeat="daily", until=second.isoformat())
+        room_request(1, room, day=DAY + timedelta(days=6), repeat="daily", until=second.isoformat())
     )
     [answer] = reply.get_json()["results"]
     assert answer["reason"] == "overlap" and second.isoformat() in answer["detail"]
@@ -219,7 +180,7 @@ def approve_all(app, client):
 
 def test_approval_is_the_supervisors_and_creates_the_tasks_that_reach_the_tablet(app, room):
     tablet = Tablet(app, "floor1")
-    tablet.push(request(1, room, equipment=[], tea_for=0))
+    tablet.push(room_request(1, room, equipment=[], tea_for=0))
     tablet.pull()
     [booking] = bookings(app)
     for username in ("floor1", "office1"):
@@ -250,7 +211,7 @@ def test_approval_is_the_supervisors_and_creates_the_tasks_that_reach_the_tablet
 
 
 def test_a_rejection_needs_a_reason_and_the_queue_shows_what_waits(app, room, client, auth):
-    Tablet(app, "floor1").push(request(1, room, title="待批的会"))
+    Tablet(app, "floor1").push(room_request(1, room, title="待批的会"))
     [booking] = bookings(app)
     auth.login("super1")
     assert "待批的会" in client.get("/rooms/queue").get_data(as_text=True)
@@ -265,11 +226,56 @@ def test_a_rejection_needs_a_reason_and_the_queue_shows_what_waits(app, room, cl
     assert reply.status_code == 302
     [stored] = bookings(app)
     assert (stored.state, stored.reject_reason) == (BookingState.REJECTED, "检修")
+    assert "已拒绝：“待批的会”" in client.get("/rooms/queue").get_data(as_text=True)
     assert "待批的会" not in client.get("/rooms/queue").get_data(as_text=True)
 
 
+def test_a_repeating_request_is_approved_or_rejected_whole_and_each_decision_says_so(
+    app, room, client, auth
+):
+    tablet = Tablet(app, "floor1")
+    until = (DAY + timedelta(days=2)).isoformat()
+    tablet.push(
+        room_request(1, room, title="晨会", repeat="daily", until=until),
+        room_request(2, room, "14:00", "15:00", title="周会", repeat="daily", until=until),
+        room_request(3, room, "17:00", "18:00", title="单次会"),
+    )
+    made = bookings(app)
+    morning = [b for b in made if b.title == "晨会"]
+    auth.login("super1")
+    queue = client.get("/rooms/queue").get_data(as_text=True)
+    # One row a request: the series once, with its days and one button for all of them.
+    assert queue.count("全部批准（3 天）") == 2 and queue.count("晨会") == 1
+    reply = auth.post(f"/rooms/bookings/{morning[1].id}/decide", {"decision": "approve_series"})
+    assert reply.status_code == 302
+    said = client.get(reply.headers["Location"]).get_data(as_text=True)
+    days = "、".join(b.starts_at.astimezone(ZONE).strftime("%m-%d") for b in morning)
+    assert f"已批准全部 3 天：“晨会”，长江厅，{days} 09:00–10:00。" in said
+    weekly = [b for b in bookings(app) if b.title == "周会"]
+    page = client.get(f"/rooms/bookings/{weekly[0].id}").get_data(as_text=True)
+    assert "全部拒绝（3 天）" in page
+    refused = auth.post(f"/rooms/bookings/{weekly[0].id}/decide", {"decision": "reject_series"})
+    assert refused.status_code == 422
+    reply = auth.post(
+        f"/rooms/bookings/{weekly[0].id}/decide", {"decision": "reject_series", "reason": "检修"}
+    )
+    assert "已拒绝全部 3 天：“周会”" in client.get(reply.headers["Location"]).get_data(as_text=True)
+    single = next(b for b in made if b.title == "单次会")
+    reply = auth.post(f"/rooms/bookings/{single.id}/decide", {"decision": "approve"})
+    said = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert f"已批准：“单次会”，长江厅，{DAY:%m-%d} 17:00–18:00。" in said
+    with app.app_context():
+        stored = {b.id: b for b in db.session.scalars(select(Booking))}
+        # Each day is still its own booking, with its own tasks.
+        for booking in morning:
+            assert stored[booking.id].state is BookingState.CONFIRMED
+            assert len(stored[booking.id].tasks) == 7
+        assert {stored[b.id].state for b in weekly} == {BookingState.REJECTED}
+        assert {stored[b.id].reject_reason for b in weekly} == {"检修"}
+
+
 def confirmed_tasks(app, room, tablet) -> dict[TaskKind, uuid.UUID]:
-    tablet.push(request(tablet.next_id, room))
+    tablet.push(room_request(tablet.next_id, room))
     tablet.next_id += 1
     approve_all(app, app.test_client())
     with app.app_context():
@@ -298,10 +304,55 @@ def test_two_offline_ticks_of_one_task_are_both_kept_and_the_first_counts(app, r
     assert data["done_by"] == "王楼层"
 
 
+@pytest.mark.parametrize("ending", ["cancelled", "no_show"])
+def test_a_tick_on_a_booking_that_no_longer_stands_is_refused_even_if_made_before(
+    app, room, ending
+):
+    tablet, colleague = Tablet(app, "floor1"), Tablet(app, "floor1")
+    tasks = confirmed_tasks(app, room, tablet)
+    [booking] = bookings(app)
+    if ending == "cancelled":
+        office = AuthActions(app.test_client())
+        office.login("office1")
+        assert office.post(f"/rooms/bookings/{booking.id}/cancel").status_code == 302
+    else:
+        no_show = {
+            "id": 1,
+            "name": "rooms.no_show@1",
+            "args": {"booking_id": str(booking.id)},
+            "device_time": (booking.starts_at + timedelta(minutes=16)).isoformat(),
+        }
+        assert results(colleague.push(no_show)) == [("applied", None)]
+    # Both ticked offline before the news reached this tablet, and sent after.
+    reply = tablet.push(
+        tick(2, tasks[TaskKind.LAYOUT], booking.starts_at - timedelta(minutes=20)),
+        tick(3, tasks[TaskKind.RESTORE], booking.ends_at, "rooms.restore@1"),
+    )
+    answers = reply.get_json()["results"]
+    assert results(reply) == [("rejected", "booking_not_active")] * 2
+    assert answers[0]["message"] == "该预订已取消或不再有效"
+    with app.app_context():
+        assert db.session.scalars(select(TaskTick)).all() == []
+        assert db.session.scalars(select(BookingTask.done_at)).all() == [None] * len(tasks)
+
+
+def test_a_restore_check_ticked_before_the_meeting_began_is_refused(app, room):
+    tablet = Tablet(app, "floor1")
+    tasks = confirmed_tasks(app, room, tablet)
+    [booking] = bookings(app)
+    reply = tablet.push(
+        tick(2, tasks[TaskKind.RESTORE], booking.starts_at - timedelta(minutes=1), RESTORE),
+        tick(3, tasks[TaskKind.RESTORE], booking.starts_at, RESTORE),
+    )
+    assert results(reply) == [("rejected", "meeting_not_begun"), ("applied", None)]
+    assert reply.get_json()["results"][0]["message"] == "会议尚未开始，还不能做恢复检查"
+
+
 def test_the_restore_check_keeps_what_was_found_and_a_problem_opens_a_repair_ticket(app, room):
     tablet = Tablet(app, "floor1")
     tasks = confirmed_tasks(app, room, tablet)
-    now = datetime.now(UTC)
+    [booking] = bookings(app)
+    now = booking.ends_at
     photo = str(uuid.uuid4())
     check_sent = tick(
         5,
@@ -353,7 +404,7 @@ def test_the_restore_check_keeps_what_was_found_and_a_problem_opens_a_repair_tic
 
 def test_a_no_show_is_marked_15_minutes_after_the_start_and_frees_the_room(app, room):
     tablet = Tablet(app, "floor1")
-    tablet.push(request(1, room))
+    tablet.push(room_request(1, room))
     approve_all(app, app.test_client())
     [booking] = bookings(app)
 
@@ -371,7 +422,7 @@ def test_a_no_show_is_marked_15_minutes_after_the_start_and_frees_the_room(app, 
     )
     assert results(reply) == [("rejected", "too_early"), ("applied", None)]
     assert bookings(app)[0].state is BookingState.NO_SHOW
-    assert results(tablet.push(request(4, room))) == [("applied", None)]
+    assert results(tablet.push(room_request(4, room))) == [("applied", None)]
 
 
 def test_the_office_books_on_the_desktop_and_a_clash_is_refused_changing_nothing(
@@ -404,7 +455,7 @@ def test_the_office_books_on_the_desktop_and_a_clash_is_refused_changing_nothing
     assert 'id="attendees-error"' in bad.get_data(as_text=True)
     assert table_contents(app) == before
     # The tablet's offline request for the same hour is refused when it syncs.
-    assert results(Tablet(app, "floor1").push(request(1, room, "09:45", "10:15"))) == [
+    assert results(Tablet(app, "floor1").push(room_request(1, room, "09:45", "10:15"))) == [
         ("rejected", "overlap")
     ]
 

@@ -86,6 +86,8 @@ JOB = Job(
         "unknown_booking": _l("No such booking at this property"),
         "not_held": _l("The booking no longer holds the room"),
         "too_early": _l("A no-show is marked 15 minutes after the start"),
+        "booking_not_active": _l("The booking was cancelled or no longer stands"),
+        "meeting_not_begun": _l("The meeting has not begun: no restore check yet"),
     },
     photo_readers={"room_tick": DESK},
     demo=add_demo_rooms,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import User, utcnow
@@ -72,3 +73,21 @@ def reject(session: Session, booking: Booking, supervisor: User, reason: str) ->
 def cancel(session: Session, booking: Booking) -> None:
     """Cancel a booking: its slot is free at once."""
     booking.state = BookingState.CANCELLED
+
+
+def pending_of_series(session: Session, booking: Booking) -> list[Booking]:
+    """The bookings a decision on ``booking`` covers as a series: every day of its repeating
+    request still awaiting approval, in date order; a single request is its own series."""
+    if booking.series_id is None:
+        return [booking]
+    return list(
+        session.scalars(
+            select(Booking)
+            .where(
+                (Booking.series_id == booking.series_id)
+                & (Booking.property_id == booking.property_id)
+                & (Booking.state == BookingState.PENDING)
+            )
+            .order_by(Booking.starts_at)
+        )
+    )

@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, g, redirect, request, url_for
-from flask_babel import format_date
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -19,11 +19,12 @@ from app.attachments import arrived
 from app.desk import render_listing
 from app.extensions import db
 from app.forms import validate_form
+from app.i18n import local_time
 from app.jobs import reason_labels
 from app.models import Building, Floor, utcnow
 from app.rendering import is_fragment_request, render_page
 from app.rooms import APPROVERS, DESK, FLOOR, ROOM_KEEPERS, bp
-from app.rooms.approval import approve, cancel, reject
+from app.rooms.approval import approve, cancel, pending_of_series, reject
 from app.rooms.desk import LISTING, rooms_of
 from app.rooms.models import (
     HOLDING,
@@ -212,8 +213,12 @@ def _pending():
 @bp.route("/queue")
 @roles_allowed(*APPROVERS)
 def queue():
-    """Requests waiting for the supervisor, soonest first."""
-    return render_page("rooms/queue.html", "content", bookings=_pending())
+    """Requests waiting for the supervisor, soonest first; a repeating request is one row
+    with every day it still waits, decided in one action."""
+    requests: dict[uuid.UUID, list[Booking]] = {}
+    for booking in _pending():
+        requests.setdefault(booking.series_id or booking.id, []).append(booking)
+    return render_page("rooms/queue.html", "content", requests=list(requests.values()))
 
 
 @bp.route("/list")
@@ -232,12 +237,14 @@ def _booking_here(record_id: uuid.UUID, *options) -> Booking:
 def _booking_page(booking: Booking, status: int = 200, errors=None, form=None):
     ticks = [tick for task in booking.tasks for tick in task.ticks]
     photo_ids = [p for tick in ticks for p in tick.photo_ids or []]
+    may_decide = g.user.role in APPROVERS and booking.state is BookingState.PENDING
     return render_page(
         "rooms/booking.html",
         "content",
         status=status,
         booking=booking,
-        may_decide=g.user.role in APPROVERS and booking.state is BookingState.PENDING,
+        may_decide=may_decide,
+        series=pending_of_series(db.session, booking) if may_decide else [],
         may_cancel=booking.state in HOLDING,
         errors=errors or {},
         form=form or {},
@@ -265,19 +272,40 @@ def booking(record_id: uuid.UUID):
 @bp.route("/bookings/<uuid:record_id>/decide", methods=["POST"])
 @roles_allowed(*APPROVERS)
 def decide(record_id: uuid.UUID):
-    """Approve a request, or reject it with the reason the requester is told."""
+    """Approve a request, or reject it with the reason the requester is told: one day, or
+    every day of a repeating request still waiting, each day still its own booking."""
     booking = _booking_here(record_id)
     if booking.state is not BookingState.PENDING:
         return _booking_page(booking, 409, {"decision": [_("This request was decided already.")]})
     data, errors = validate_form(DecisionFields())
     if errors:
         return _booking_page(booking, 422, errors, request.form)
-    if data["decision"] == "approve":
-        approve(db.session, booking, g.user)
-    else:
-        reject(db.session, booking, g.user, data["reason"])
+    decision, _sep, scope = data["decision"].partition("_")
+    decided = pending_of_series(db.session, booking) if scope == "series" else [booking]
+    for each in decided:
+        if decision == "approve":
+            approve(db.session, each, g.user)
+        else:
+            reject(db.session, each, g.user, data["reason"])
     db.session.commit()
+    flash(_decided_message(decision, decided), "info")
     return redirect(url_for("rooms.queue"))
+
+
+def _decided_message(decision: str, decided: list[Booking]) -> str:
+    """What a decision did, named: the meeting, its room and every day it covered."""
+    first = decided[0]
+    days = pgettext("list separator", ", ").join(local_time(b.starts_at, "MM-dd") for b in decided)
+    hours = f"{local_time(first.starts_at, 'HH:mm')}–{local_time(first.ends_at, 'HH:mm')}"
+    named = {"title": first.title, "room": first.room.name, "when": f"{days} {hours}"}
+    if len(decided) > 1:
+        named["count"] = len(decided)
+        if decision == "approve":
+            return _("Approved all %(count)s days: “%(title)s”, %(room)s, %(when)s.", **named)
+        return _("Rejected all %(count)s days: “%(title)s”, %(room)s, %(when)s.", **named)
+    if decision == "approve":
+        return _("Approved: “%(title)s”, %(room)s, %(when)s.", **named)
+    return _("Rejected: “%(title)s”, %(room)s, %(when)s.", **named)
 
 
 @bp.route("/bookings/<uuid:record_id>/cancel", methods=["POST"])

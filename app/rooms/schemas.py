@@ -42,14 +42,19 @@ class RoomFields(Schema):
             raise ValidationError(_l("The room closes after it opens."), "closes_at")
 
 
+#: The supervisor's choices: a day of a repeating request alone, or every day it still waits.
+DECISIONS = ["approve", "reject", "approve_series", "reject_series"]
+
+
 class DecisionFields(Schema):
     decision = fields.String(
         required=True,
-        validate=validate.OneOf(["approve", "reject"], error=_l("Choose one of the options.")),
+        validate=validate.OneOf(DECISIONS, error=_l("Choose one of the options.")),
     )
     reason = optional_text(200)
 
     @validates_schema
     def _reject_says_why(self, data, **kwargs) -> None:
-        if data.get("decision") == "reject" and not data.get("reason", "").strip():
+        rejecting = data.get("decision", "").startswith("reject")
+        if rejecting and not data.get("reason", "").strip():
             raise ValidationError(_l("Say why the request is rejected."), "reason")

@@ -224,9 +224,15 @@ class RestoreArgs(TickArgs):
 
 
 def _task_here(context: MutationContext, task_id) -> BookingTask:
+    """The task ticked, if it is this property's and its booking still stands: a tick made
+    offline before a cancellation, rejection or no-show reached the tablet is refused."""
     task = context.session.get(BookingTask, task_id)
     if task is None or task.property_id != context.actor.property_id:
         context.reject("unknown_task", "There is no such task at this property.")
+    if task.booking.state is not BookingState.CONFIRMED:
+        context.reject(
+            "booking_not_active", "The booking was cancelled, rejected or marked a no-show."
+        )
     return task
 
 
@@ -260,6 +266,8 @@ def record_restore_check(context: MutationContext, args: dict) -> None:
     task = _task_here(context, args["task_id"])
     if task.kind is not TaskKind.RESTORE:
         context.reject("unknown_task", "Only a restore check records findings.")
+    if context.device_time < task.booking.starts_at:
+        context.reject("meeting_not_begun", "A restore check is made after the meeting.")
     note = args["note"].strip()
     if args["damaged"] and not note:
         context.reject("note_needed", "A problem needs a note of what is damaged.")
