@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Area, AreaKind, Property, User, areas_at
-from app.rooms.approval import approve
+from app.rooms.approval import approve, cancel
 from app.rooms.demo import add_demo_rooms
 from app.rooms.models import (
     Booking,
@@ -50,6 +50,9 @@ def room(live_server) -> dict:
             layouts=["boardroom"],
             opens_at=time(0),
             closes_at=time(23, 45),
+            # No buffers: the free times it offers are the gaps between its meetings.
+            setup_minutes=0,
+            cleardown_minutes=0,
         )
         db.session.add(room)
         db.session.commit()
@@ -57,7 +60,9 @@ def room(live_server) -> dict:
         return {"id": room.id, "name": name, "today": today, "zone": prop.timezone}
 
 
-def confirmed_booking(live_server, room: dict, starts: time, ends: time, title: str) -> uuid.UUID:
+def confirmed_booking(
+    live_server, room: dict, starts: time, ends: time, title: str, cancelled: bool = False
+) -> uuid.UUID:
     """A booking of today in the room, approved, so that its tasks wait on the tablet."""
     with live_server.app.app_context():
         staff = db.session.scalar(select(User).where(User.username == "office1"))
@@ -88,8 +93,17 @@ def confirmed_booking(live_server, room: dict, starts: time, ends: time, title: 
         )
         db.session.add(booking)
         approve(db.session, booking, supervisor)
+        if cancelled:
+            cancel(db.session, booking)
         db.session.commit()
         return booking.id
+
+
+def cancel_booking(live_server, booking_id: uuid.UUID) -> None:
+    """The office cancels the booking, as its page does."""
+    with live_server.app.app_context():
+        cancel(db.session, db.session.get(Booking, booking_id))
+        db.session.commit()
 
 
 def fill_request(page: Page, room: dict, starts: str, ends: str, title: str) -> None:
@@ -110,7 +124,9 @@ def test_offline_ticks_count_once_and_a_colliding_request_is_refused_with_altern
 ):
     booking_id = confirmed_booking(live_server, room, time(10), time(11), "晨会")
     page = tablet("floor1")
-    page.goto("/rooms/")
+    # The page's own first sync ends with the colleagues' PINs: none is in flight after.
+    with page.expect_response("**/handover/pins"):
+        page.goto("/rooms/")
     expect(page.locator("#sync-chip")).to_contain_text(SYNCED)
     card = page.locator("#todays-bookings li", has_text="晨会")
     expect(card.locator("button.tick:visible")).to_have_count(6)
@@ -139,13 +155,34 @@ def test_offline_ticks_count_once_and_a_colliding_request_is_refused_with_altern
 
     page.context.set_offline(False)
     expect(page.locator("#sync-chip")).to_contain_text("1 条被拒绝", timeout=15_000)
+    # Once the sync has settled it, the form says so, no longer "saved on this device".
+    expect(page.locator("#room-request-result")).to_have_text(
+        "未能预订：服务器已拒绝，请查看上方被拒绝的申请。"
+    )
     refusal = page.locator("#refused-requests li", has_text="离线申请的会")
-    expect(refusal).to_contain_text("该时段会议室已被占用")
+    expect(refusal.locator(".form-error")).to_have_text("该时段会议室已被占用")
     expect(refusal).to_contain_text("已被“前台预订的会”占用")
-    expect(refusal.locator(".free-times")).to_have_text("14:15–15:15, 14:30–15:30, 14:45–15:45")
-    expect(refusal.locator(".free-rooms")).to_contain_text("华山室")
+    assert refusal.inner_text().count("已被占用") == 1
+    # The nearest free hour before and after in its room, then the smallest room free then.
+    offers = refusal.locator("button.free-offer")
+    expect(offers).to_have_text(
+        [f"11:30–12:30 · {room['name']}", f"13:30–14:30 · {room['name']}", "12:00–13:00 · 华山室"]
+    )
     expect(page.locator("#todays-bookings li", has_text="离线申请的会")).to_have_count(0)
     expect(card).to_contain_text("王楼层")
+
+    # A tap fills the request in; sent as it is, the room is booked.
+    offers.nth(1).click()
+    form = page.locator("#room-request")
+    expect(form.get_by_label("开始")).to_have_value("13:30")
+    expect(form.get_by_label("结束")).to_have_value("14:30")
+    expect(form.get_by_label("会议", exact=True)).to_have_value("离线申请的会")
+    expect(form.get_by_label("会议室", exact=True)).to_have_value(str(room["id"]))
+    form.get_by_role("button", name="提交申请").click()
+    expect(page.locator("#room-request-result")).to_contain_text("服务器已收到：离线申请的会")
+    expect(page.locator("#todays-bookings li", has_text="离线申请的会")).to_contain_text(
+        "13:30–14:30"
+    )
     with live_server.app.app_context():
         ticks = db.session.scalars(
             select(TaskTick).join(BookingTask).where(BookingTask.booking_id == booking_id)
@@ -158,7 +195,7 @@ def test_offline_ticks_count_once_and_a_colliding_request_is_refused_with_altern
         ).all()
         assert sorted(done) == sorted([TaskKind.LAYOUT, TaskKind.EQUIPMENT])
         titles = db.session.scalars(select(Booking.title).where(Booking.room_id == room["id"]))
-        assert sorted(titles) == ["前台预订的会", "晨会"]
+        assert sorted(titles) == ["前台预订的会", "晨会", "离线申请的会"]
 
 
 def test_the_week_grid_shows_the_demo_week_and_approved_tasks_reach_the_tablet(
@@ -203,3 +240,66 @@ def test_the_week_grid_shows_the_demo_week_and_approved_tasks_reach_the_tablet(
     expect(card).to_contain_text("已批准")
     expect(card.locator("button.tick:visible")).to_have_count(4)
     expect(card).to_contain_text("恢复检查")
+
+
+def test_a_booking_that_no_longer_stands_offers_no_work_and_an_offline_tick_on_it_is_refused(
+    tablet, live_server, room
+):
+    now = datetime.now(ZoneInfo(room["zone"])).replace(second=0, microsecond=0)
+    ended = confirmed_booking(live_server, room, time(7), time(8, 30), "早班会")
+    ending = (now - timedelta(minutes=20)).time(), (now + timedelta(minutes=10)).time()
+    confirmed_booking(live_server, room, *ending, "快结束的会")
+    doomed = confirmed_booking(live_server, room, time(12), time(13), "要取消的会")
+    confirmed_booking(live_server, room, time(14), time(15), "已取消的会", cancelled=True)
+    page = tablet("floor1")
+    # The page's own first sync ends with the colleagues' PINs: none is in flight after.
+    with page.expect_response("**/handover/pins"):
+        page.goto("/rooms/")
+    expect(page.locator("#sync-chip")).to_contain_text(SYNCED)
+    cards = page.locator("#todays-bookings li")
+    cancelled = cards.filter(has_text="已取消的会")
+    expect(cancelled).to_contain_text("已取消")
+    expect(cancelled.locator(".task")).to_have_count(0)
+    # Setup work past its time is overdue, as patrol areas are; work still to come is not.
+    early = cards.filter(has_text="早班会")
+    expect(early.locator(".task.overdue button.tick:visible")).to_have_count(6)
+    expect(early.locator(".task.overdue").first).to_contain_text("逾期")
+    expect(cards.filter(has_text="要取消的会").locator(".task.overdue")).to_have_count(0)
+    # The restore check is offered from the meeting's booked end, of bookings that stand.
+    restore = page.locator("#task_id option", has_text=room["name"])
+    expect(restore).to_have_text([f"07:00–08:30 · {room['name']} · 早班会"])
+
+    page.context.set_offline(True)
+    doomed_card = cards.filter(has_text="要取消的会")
+    doomed_card.get_by_role("button", name="按要求布置会场").click()
+    expect(doomed_card).to_contain_text("我（待同步）")
+    restore_form = page.locator("#restore-check")
+    restore_form.get_by_label("会议", exact=True).select_option(label=restore.first.inner_text())
+    restore_form.get_by_role("button", name="保存恢复检查").click()
+    expect(page.locator("#restore-result")).to_have_text("已保存在本设备，网络恢复后自动发送。")
+    expect(page.locator("#sync-chip")).to_contain_text("2 条待同步")
+    # The office cancels the meeting before the tablet is back online.
+    cancel_booking(live_server, doomed)
+
+    page.context.set_offline(False)
+    expect(doomed_card.locator(".state")).to_have_text("已取消")
+    # Of its work, only the tick the server refused is left, saying why.
+    expect(doomed_card.locator(".task")).to_have_count(1)
+    refused = doomed_card.locator(".task-refused")
+    expect(refused).to_have_text("✗ 按要求布置会场 · 被拒绝：该预订已取消或不再有效")
+    expect(doomed_card.locator("button.tick:visible")).to_have_count(0)
+    expect(page.locator("#restore-result")).to_have_text("服务器已收到恢复检查。")
+    page.locator("#sync-chip").click()
+    expect(page.locator("#queue-refused li")).to_contain_text("该预订已取消或不再有效")
+    page.locator("#sync-queue [data-close]").click()
+    with live_server.app.app_context():
+        ticked = db.session.scalars(
+            select(BookingTask.booking_id).join(TaskTick, TaskTick.task_id == BookingTask.id)
+        ).all()
+        assert doomed not in ticked and ended in ticked
+
+    # When the next meeting's booked end comes, its restore check is offered.
+    page.clock.run_for("11:00")
+    expect(restore).to_have_text(
+        [f"{ending[0]:%H:%M}–{ending[1]:%H:%M} · {room['name']} · 快结束的会"]
+    )

@@ -123,7 +123,13 @@ def saved(record_id: uuid.UUID):
     if tick is not None and tick.created_by_id != g.user.id:
         tick = None
     return render_page(
-        "rooms/today.html", "saved", booking=booking, tick=tick, looked_up=True, **_today_page()
+        "rooms/today.html",
+        "saved",
+        booking=booking,
+        tick=tick,
+        looked_up=True,
+        check="check" in request.args,
+        **_today_page(),
     )
 
 

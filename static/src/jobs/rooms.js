@@ -8,6 +8,7 @@ import { holder } from "../holder.js";
 import { all, enqueue } from "../store.js";
 import { afterChange } from "../sync.js";
 import { fill } from "../text.js";
+import { clockTime } from "../time.js";
 import { defineView, localRecords, waitingChanges } from "../views.js";
 import { instantOf as instantAt, wallClock } from "../zones.js";
 
@@ -16,8 +17,9 @@ const DAY = 24 * 60 * MINUTE;
 const NO_SHOW_AFTER = 15 * MINUTE;
 const HOLDING = new Set(["pending", "confirmed"]);
 const SEARCH_STEP = 15 * MINUTE;
-const ALTERNATIVES = 3;
 const REQUEST = "rooms.request@1";
+const TICKS = ["rooms.tick@1", "rooms.restore@1"];
+const NIL_ID = "00000000-0000-0000-0000-000000000000";
 
 // --- The property's local time, whatever zone the tablet's clock is in ----------------
 
@@ -131,34 +133,73 @@ function verdict(args, held, zone, intervals) {
   return taken ? { reason: "overlap", ...taken } : null;
 }
 
-const clock = (ms, zone) => partsIn(zone, ms).time;
+const clock = (ms, zone) => clockTime(ms, zone);
 
-/** Nearest free times of the same length in the request's room on its day, and the other
- * rooms that could take it at the requested time. */
+/** What to offer instead of a request that cannot be had, at most three, each a request
+ * the user may send as it is: the nearest free time of the same length before it and after
+ * it in its room that day (not in the past), then the smallest other room free at its time. */
 function alternatives(args, held, zone, intervals) {
   const room = held.rooms.get(Number(args.room_id));
-  const times = [];
+  const offered = [];
   if (room) {
     const length = instantOf(args.date, args.ends, zone) - instantOf(args.date, args.starts, zone);
-    const opens = instantOf(args.date, room.opens_at, zone);
+    const opens = Math.max(instantOf(args.date, room.opens_at, zone), Date.now());
     const closes = instantOf(args.date, room.closes_at, zone);
     const wanted = instantOf(args.date, args.starts, zone);
-    const candidates = [];
-    for (let from = opens; from + length <= closes; from += SEARCH_STEP) candidates.push(from);
-    candidates.sort((a, b) => Math.abs(a - wanted) - Math.abs(b - wanted));
-    for (const from of candidates) {
-      if (from === wanted) continue;
+    const free = (from) => {
       const probe = { ...args, starts: clock(from, zone), ends: clock(from + length, zone), repeat: "none" };
-      if (!clash(intervals, room.id, occurrences(probe, room, zone))) times.push(probe);
-      if (times.length === ALTERNATIVES) break;
+      return clash(intervals, room.id, occurrences(probe, room, zone)) ? null : probe;
+    };
+    let before = null;
+    for (let from = wanted - SEARCH_STEP; from >= opens && !before; from -= SEARCH_STEP) before = free(from);
+    let after = null;
+    for (let from = wanted + SEARCH_STEP; from + length <= closes && !after; from += SEARCH_STEP) {
+      if (from >= opens) after = free(from);
     }
-    times.sort((a, b) => a.starts.localeCompare(b.starts));
+    offered.push(...[before, after].filter(Boolean).map((probe) => ({ ...probe, room })));
   }
-  const rooms = [...held.rooms.values()].filter(
-    (other) =>
-      other.id !== room?.id && !unfit(other, args) && !clash(intervals, other.id, occurrences(args, other, zone)),
-  );
-  return { times: times.map((t) => `${t.starts}–${t.ends}`), rooms: rooms.map((r) => r.name) };
+  const other = [...held.rooms.values()]
+    .sort((a, b) => a.capacity - b.capacity || a.name.localeCompare(b.name))
+    .find(
+      (each) => each.id !== room?.id && !unfit(each, args) && !clash(intervals, each.id, occurrences(args, each, zone)),
+    );
+  if (other) offered.push({ ...args, room_id: other.id, room: other });
+  return offered.map(({ room: where, ...request }) => ({
+    label: `${request.starts}–${request.ends} · ${where.name}`,
+    request,
+  }));
+}
+
+/** Put an offered request in the form, to be sent as it is or changed first. */
+function useInForm(request) {
+  const form = document.getElementById("room-request");
+  for (const [name, value] of Object.entries(request)) {
+    for (const control of form.querySelectorAll(`[name="${name}"]`)) {
+      if (control.type === "radio") control.checked = control.value === value;
+      else if (control.type === "checkbox") control.checked = [value].flat().includes(control.value);
+      else control.value = value ?? "";
+    }
+  }
+  // Kept as a draft, as if typed.
+  form.dispatchEvent(new Event("input", { bubbles: true }));
+  form.scrollIntoView({ block: "start" });
+  form.querySelector('[type="submit"]').focus({ preventScroll: true });
+}
+
+/** The offered requests as buttons that fill the form. */
+function offerButtons(offered, noneLabel) {
+  const list = document.createElement("span");
+  list.className = "free-offers";
+  if (!offered.length) list.textContent = noneLabel;
+  for (const offer of offered) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary free-offer";
+    button.textContent = offer.label;
+    button.addEventListener("click", () => useInForm(offer.request));
+    list.append(button);
+  }
+  return list;
 }
 
 // --- The views -------------------------------------------------------------------------
@@ -183,9 +224,14 @@ defineView("roomsToday", async (data) => {
   const today = todayIn(zone);
   const held = await holdings();
   const tasks = await localRecords("room_task");
-  const ticks = [...(await waitingChanges("rooms.tick@1")), ...(await waitingChanges("rooms.restore@1"))];
+  const ticks = [...(await waitingChanges(TICKS[0])), ...(await waitingChanges(TICKS[1]))];
   const noShows = new Set((await waitingChanges("rooms.no_show@1")).map((change) => change.booking_id));
-  const refused = new Set((await all("refused")).map((mutation) => mutation.args?.id));
+  const refusals = await all("refused");
+  const refused = new Set(refusals.map((mutation) => mutation.args?.id));
+  const refusedTicks = new Map(
+    refusals.filter((mutation) => TICKS.includes(mutation.name)).map((mutation) => [mutation.args.task_id, mutation]),
+  );
+  const now = Date.now();
   const synced = new Set(held.synced.map((booking) => booking.id));
   const items = held.synced
     .filter((booking) => within(today, Date.parse(booking.starts_at)))
@@ -229,47 +275,71 @@ defineView("roomsToday", async (data) => {
           .sort((a, b) => a.due_at.localeCompare(b.due_at))
           .map((task) => {
             const mine = ticks.filter((tick) => tick.task_id === task.id);
+            const refusal = refusedTicks.get(task.id);
             const done = Boolean(task.done_at) || mine.length > 0;
             const doneAt = task.done_at ?? mine[0]?.device_time;
+            const dueAt = Date.parse(task.due_at);
+            const late = item.state === "confirmed" && !done && task.kind !== "restore" && now > dueAt;
             return {
               id: task.id,
               label: labels.tasks[task.kind],
-              due: clock(Date.parse(task.due_at), zone),
+              due: clock(dueAt, zone),
               done,
-              css: done ? "done" : "open",
+              // A booking that no longer stands offers no work; a tick the server refused
+              // says so where it was made.
+              offered: item.state === "confirmed" && !done && !refusal,
+              refused: Boolean(refusal) && !done,
+              refusal: refusal ? fill(data.refusedLabel, { reason: refusal.message || refusal.reason }) : "",
+              overdue: late ? fill(data.overdueLabel, { n: Math.floor((now - dueAt) / MINUTE) }) : "",
+              css: [done ? "done" : "open", late ? "overdue" : "", refusal && !done ? "refused" : ""].join(" "),
               restore: task.kind === "restore",
               waiting: !task.done_at && mine.length > 0,
               doneLine: done ? `${task.done_by ?? data.meLabel} · ${clock(Date.parse(doneAt), zone)}` : "",
               tick: () => tickTask(task.id),
             };
-          }),
+          })
+          .filter((task) => item.state === "confirmed" || task.done || task.refused),
       };
     });
 });
 
+/** Restore checks to record: of bookings that still stand, from the meeting's booked end. */
 defineView("roomRestoreTasks", async (data) => {
   const zone = data.zone;
   const today = todayIn(zone);
+  const now = Date.now();
   const held = await holdings();
   const bookings = new Map(held.synced.map((booking) => [booking.id, booking]));
-  const ticked = new Set((await waitingChanges("rooms.restore@1")).map((change) => change.task_id));
+  const ticked = new Set((await waitingChanges(TICKS[1])).map((change) => change.task_id));
+  const refused = new Set(
+    (await all("refused")).filter((mutation) => mutation.name === TICKS[1]).map((mutation) => mutation.args.task_id),
+  );
   return (await localRecords("room_task"))
-    .filter((task) => task.kind === "restore" && !task.done_at && !ticked.has(task.id))
-    .filter((task) => bookings.has(task.booking_id) && within(today, Date.parse(task.due_at)))
+    .filter((task) => task.kind === "restore" && !task.done_at && !ticked.has(task.id) && !refused.has(task.id))
+    .filter((task) => {
+      const booking = bookings.get(task.booking_id);
+      return (
+        booking?.state === "confirmed" && within(today, Date.parse(task.due_at)) && now >= Date.parse(booking.ends_at)
+      );
+    })
     .sort((a, b) => a.due_at.localeCompare(b.due_at))
     .map((task) => {
       const booking = bookings.get(task.booking_id);
       const room = held.rooms.get(Number(booking.room_id));
       return {
         id: task.id,
-        label: `${clock(Date.parse(booking.ends_at), zone)} · ${room?.name ?? ""} · ${booking.title}`,
+        label: `${clock(Date.parse(booking.starts_at), zone)}–${clock(Date.parse(booking.ends_at), zone)} · ${room?.name ?? ""} · ${booking.title}`,
       };
     });
 });
 
 function explain(found, labels, data) {
   const reason = labels.reasons[found.reason] ?? found.reason;
-  return found.day ? `${reason}: ${fill(data.occurrenceLabel, { day: found.day, title: found.title })}` : reason;
+  if (!found.day) return reason;
+  return fill(data.explainedLabel, {
+    reason,
+    detail: fill(data.occurrenceLabel, { day: found.day, title: found.title }),
+  });
 }
 
 /** Requests the server refused, each with why and what would be free instead. */
@@ -289,30 +359,51 @@ defineView("roomRefusals", async (data) => {
       return {
         id: args.id,
         title: `${args.date} ${args.starts}–${args.ends} · ${room?.name ?? ""} · ${args.title}`,
-        reason: mutation.message || explain({ reason: mutation.reason }, labels, data),
-        detail: found.day ? explain(found, labels, data) : "",
-        times: offered.times.join(", ") || data.noneLabel,
-        rooms: offered.rooms.join(", ") || data.noneLabel,
+        reason: mutation.message || labels.reasons[mutation.reason] || mutation.reason,
+        detail: found.day ? fill(data.occurrenceLabel, { day: found.day, title: found.title }) : "",
+        offers: offered.map((offer) => ({ ...offer, use: () => useInForm(offer.request) })),
+        none: offered.length === 0,
       };
     });
 });
 
-// The request form's own check: a refusal names the reason and what is free instead.
+// The request form's own check: a refusal names the reason, and what is free instead is
+// offered beside the form, a tap away.
 defineFormCheck("roomRequest", async (args) => {
   const view = document.querySelector("[data-room-check]");
+  const offers = document.getElementById("room-request-offers");
+  offers.replaceChildren();
   const labels = JSON.parse(view.dataset.labels);
   const zone = view.dataset.zone;
   const held = await holdings();
   const intervals = heldIntervals(held, zone, args.id);
   const found = verdict(args, held, zone, intervals);
   if (!found) return null;
-  const offered = alternatives(args, held, zone, intervals);
-  return [
-    explain(found, labels, view.dataset),
-    fill(view.dataset.timesLabel, { times: offered.times.join(", ") || view.dataset.noneLabel }),
-    fill(view.dataset.roomsLabel, { rooms: offered.rooms.join(", ") || view.dataset.noneLabel }),
-  ].join(" ");
+  offers.append(
+    view.dataset.offersLabel,
+    " ",
+    offerButtons(alternatives(args, held, zone, intervals), view.dataset.noneLabel),
+  );
+  return explain(found, labels, view.dataset);
 });
+
+// Once a sync has sent what a form saved on this device, its "saved on this device" gives
+// way to the server's own answer.
+document.addEventListener("kefu:synced", async () => {
+  const waiting = new Set((await all("outbox")).map((mutation) => mutation.args?.id));
+  for (const form of document.querySelectorAll("form[data-confirm-after-sync]")) {
+    const saved = document.querySelector(`${form.dataset.result} .flash[data-entry]`);
+    if (!saved || waiting.has(saved.dataset.entry)) continue;
+    window.htmx?.ajax("GET", form.dataset.savedUrl.replace(NIL_ID, saved.dataset.entry), {
+      target: form.dataset.result,
+    });
+  }
+});
+
+// What is due and what is overdue moves with the clock, not only with the data.
+if (document.querySelector('[x-data="roomsToday"]')) {
+  setInterval(() => document.dispatchEvent(new CustomEvent("kefu:changed")), MINUTE);
+}
 
 // --- Desktop: the grid pages by key ------------------------------------------------------
 
