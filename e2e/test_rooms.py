@@ -223,6 +223,10 @@ def test_the_week_grid_shows_the_demo_week_and_approved_tasks_reach_the_tablet(
         2 * len(shown)
     )
     expect(grid).to_contain_text("季度经营分析会")
+    # The keys that page it are shown as keys.
+    keys = grid.locator(".pager kbd")
+    expect(keys).to_have_text(["[", "t", "]"])
+    assert keys.first.evaluate("key => getComputedStyle(key).borderBottomWidth") == "2px"
     # Paging by key follows the address.
     desk.keyboard.press("]")
     expect(desk).to_have_url(re.compile(r"view=week&day="))
@@ -232,6 +236,9 @@ def test_the_week_grid_shows_the_demo_week_and_approved_tasks_reach_the_tablet(
     desk.goto("/rooms/queue")
     row = desk.locator("#approval-queue tr", has_text="待审批的会")
     row.get_by_role("button", name="批准").click()
+    expect(desk.locator("#main .flash")).to_contain_text(
+        f"已批准：“待审批的会”，{room['name']}，{room['today']:%m-%d} 16:00–17:00。"
+    )
     expect(desk.locator("#approval-queue")).not_to_contain_text("待审批的会")
 
     page.reload()
