@@ -257,6 +257,8 @@ def test_a_booking_that_no_longer_stands_offers_no_work_and_an_offline_tick_on_i
     ending = (now - timedelta(minutes=20)).time(), (now + timedelta(minutes=10)).time()
     confirmed_booking(live_server, room, *ending, "快结束的会")
     doomed = confirmed_booking(live_server, room, time(12), time(13), "要取消的会")
+    absent = (now - timedelta(minutes=30)).time(), (now + timedelta(minutes=60)).time()
+    confirmed_booking(live_server, room, *absent, "没人来的会")
     confirmed_booking(live_server, room, time(14), time(15), "已取消的会", cancelled=True)
     page = tablet("floor1")
     # The page's own first sync ends with the colleagues' PINs: none is in flight after.
@@ -284,7 +286,12 @@ def test_a_booking_that_no_longer_stands_offers_no_work_and_an_offline_tick_on_i
     restore_form.get_by_label("会议", exact=True).select_option(label=restore.first.inner_text())
     restore_form.get_by_role("button", name="保存恢复检查").click()
     expect(page.locator("#restore-result")).to_have_text("已保存在本设备，网络恢复后自动发送。")
-    expect(page.locator("#sync-chip")).to_contain_text("2 条待同步")
+    # A no-show marked here ends the booking's work at once, before it syncs.
+    absent_card = cards.filter(has_text="没人来的会")
+    expect(absent_card.locator("button.tick:visible")).to_have_count(6)
+    absent_card.get_by_role("button", name="联系人未到：标记未到场").click()
+    expect(absent_card.locator(".task")).to_have_count(0)
+    expect(page.locator("#sync-chip")).to_contain_text("3 条待同步")
     # The office cancels the meeting before the tablet is back online.
     cancel_booking(live_server, doomed)
 
@@ -295,6 +302,8 @@ def test_a_booking_that_no_longer_stands_offers_no_work_and_an_offline_tick_on_i
     refused = doomed_card.locator(".task-refused")
     expect(refused).to_have_text("✗ 按要求布置会场 · 被拒绝：该预订已取消或不再有效")
     expect(doomed_card.locator("button.tick:visible")).to_have_count(0)
+    expect(absent_card.locator(".state")).to_have_text("未到场")
+    expect(absent_card.locator(".task")).to_have_count(0)
     expect(page.locator("#restore-result")).to_have_text("服务器已收到恢复检查。")
     page.locator("#sync-chip").click()
     expect(page.locator("#queue-refused li")).to_contain_text("该预订已取消或不再有效")

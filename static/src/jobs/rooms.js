@@ -254,6 +254,8 @@ defineView("roomsToday", async (data) => {
     .map((item) => {
       const room = held.rooms.get(Number(item.room_id));
       const late = Date.now() >= item.from + NO_SHOW_AFTER;
+      // A no-show marked here and still waiting ends the booking as much as a synced one.
+      const stands = item.state === "confirmed" && !noShows.has(item.id);
       return {
         id: item.id,
         state: item.state,
@@ -263,11 +265,13 @@ defineView("roomsToday", async (data) => {
         who: `${item.company} · ${item.organiser} · ${item.phone}`,
         status: item.waiting
           ? data.waitingLabel
-          : [labels.states[item.state] ?? item.state, item.reject_reason].filter(Boolean).join(": "),
+          : item.reject_reason
+            ? fill(data.explainedLabel, { reason: labels.states[item.state], detail: item.reject_reason })
+            : (labels.states[item.state] ?? item.state),
         setup: [labels.layouts[item.layout], ...(item.equipment ?? []).map((e) => labels.equipment[e])]
           .concat(item.tea_for ? [fill(data.teaLabel, { count: item.tea_for })] : [])
           .join(" · "),
-        canNoShow: item.state === "confirmed" && late && !noShows.has(item.id),
+        canNoShow: stands && late,
         noShowWaiting: noShows.has(item.id),
         markNoShow: () => markNoShow(item.id),
         tasks: tasks
@@ -279,7 +283,7 @@ defineView("roomsToday", async (data) => {
             const done = Boolean(task.done_at) || mine.length > 0;
             const doneAt = task.done_at ?? mine[0]?.device_time;
             const dueAt = Date.parse(task.due_at);
-            const late = item.state === "confirmed" && !done && task.kind !== "restore" && now > dueAt;
+            const overdue = stands && !done && task.kind !== "restore" && now > dueAt;
             return {
               id: task.id,
               label: labels.tasks[task.kind],
@@ -287,18 +291,18 @@ defineView("roomsToday", async (data) => {
               done,
               // A booking that no longer stands offers no work; a tick the server refused
               // says so where it was made.
-              offered: item.state === "confirmed" && !done && !refusal,
+              offered: stands && !done && !refusal,
               refused: Boolean(refusal) && !done,
               refusal: refusal ? fill(data.refusedLabel, { reason: refusal.message || refusal.reason }) : "",
-              overdue: late ? fill(data.overdueLabel, { n: Math.floor((now - dueAt) / MINUTE) }) : "",
-              css: [done ? "done" : "open", late ? "overdue" : "", refusal && !done ? "refused" : ""].join(" "),
+              overdue: overdue ? fill(data.overdueLabel, { n: Math.floor((now - dueAt) / MINUTE) }) : "",
+              css: [done ? "done" : "open", overdue ? "overdue" : "", refusal && !done ? "refused" : ""].join(" "),
               restore: task.kind === "restore",
               waiting: !task.done_at && mine.length > 0,
               doneLine: done ? `${task.done_by ?? data.meLabel} · ${clock(Date.parse(doneAt), zone)}` : "",
               tick: () => tickTask(task.id),
             };
           })
-          .filter((task) => item.state === "confirmed" || task.done || task.refused),
+          .filter((task) => stands || task.done || task.refused),
       };
     });
 });
@@ -311,6 +315,7 @@ defineView("roomRestoreTasks", async (data) => {
   const held = await holdings();
   const bookings = new Map(held.synced.map((booking) => [booking.id, booking]));
   const ticked = new Set((await waitingChanges(TICKS[1])).map((change) => change.task_id));
+  const noShows = new Set((await waitingChanges("rooms.no_show@1")).map((change) => change.booking_id));
   const refused = new Set(
     (await all("refused")).filter((mutation) => mutation.name === TICKS[1]).map((mutation) => mutation.args.task_id),
   );
@@ -318,9 +323,8 @@ defineView("roomRestoreTasks", async (data) => {
     .filter((task) => task.kind === "restore" && !task.done_at && !ticked.has(task.id) && !refused.has(task.id))
     .filter((task) => {
       const booking = bookings.get(task.booking_id);
-      return (
-        booking?.state === "confirmed" && within(today, Date.parse(task.due_at)) && now >= Date.parse(booking.ends_at)
-      );
+      const stands = booking?.state === "confirmed" && !noShows.has(booking.id);
+      return stands && within(today, Date.parse(task.due_at)) && now >= Date.parse(booking.ends_at);
     })
     .sort((a, b) => a.due_at.localeCompare(b.due_at))
     .map((task) => {
