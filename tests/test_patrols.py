@@ -173,6 +173,30 @@ def test_a_round_sent_twice_is_kept_once_with_one_duty_line(app, checklists):
         assert ticket.location == "1F · 大堂" and ticket.source_id == uuid.UUID(first["args"]["id"])
 
 
+def test_a_problem_s_ticket_id_is_the_one_open_ticket_promises(app, checklists):
+    """uuid5(round, item): the id a resend, another tab or the office can work out again."""
+    lobby = area_named(app, "大堂")
+    tablet = Tablet(app, "floor1")
+    mutation = a_round(
+        1,
+        lobby,
+        answer_all(
+            lobby,
+            plants={"outcome": "problem", "note": "干枯"},
+            lighting={"outcome": "problem", "note": "筒灯不亮"},
+        ),
+    )
+    assert statuses(tablet.push(mutation)) == ["applied"]
+    round_id = uuid.UUID(mutation["args"]["id"])
+    results = results_of(app, mutation)
+    with app.app_context():
+        tickets = {t.id: t for t in db.session.scalars(select(RepairTicket))}
+    assert set(tickets) == {uuid.uuid5(round_id, "plants"), uuid.uuid5(round_id, "lighting")}
+    for key in ("plants", "lighting"):
+        assert results[key].ticket_id == uuid.uuid5(round_id, key)
+        assert tickets[results[key].ticket_id].source_id == round_id
+
+
 def test_a_round_begun_on_an_old_version_is_accepted_and_says_so(app, client, auth, checklists):
     lobby = area_named(app, "大堂")
     with app.app_context():
