@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.demo import add_job_demos
 from app.duty.models import DutyEntry
 from app.extensions import db
-from app.models import Area, AreaKind, Property, areas_at, utcnow
+from app.models import Area, AreaKind, Building, Floor, Property, areas_at, utcnow
 from app.patrols.demo import add_checklists
 from app.patrols.editing import items_of, new_version
 from app.patrols.models import (
@@ -195,6 +195,29 @@ def test_a_problem_s_ticket_id_is_the_one_open_ticket_promises(app, checklists):
     for key in ("plants", "lighting"):
         assert results[key].ticket_id == uuid.uuid5(round_id, key)
         assert tickets[results[key].ticket_id].source_id == round_id
+
+
+def test_places_are_named_with_their_building_where_the_property_has_several(
+    app, client, auth, checklists
+):
+    with app.app_context():
+        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
+        annex = Building(name="副楼", property=prop)
+        annex.floors.append(
+            Floor(name="1F", level=1, areas=[Area(name="前台", kind=AreaKind.LOBBY)])
+        )
+        db.session.add(annex)
+        db.session.commit()
+    desk = area_named(app, "前台")
+    mutation = a_round(1, desk, answer_all(desk, plants={"outcome": "problem", "note": "干枯"}))
+    assert statuses(Tablet(app, "floor1").push(mutation)) == ["applied"]
+    with app.app_context():
+        (ticket,) = db.session.scalars(select(RepairTicket)).all()
+        assert ticket.location == "副楼 1F · 前台"
+    auth.login("office1")
+    page = client.get(f"/patrols/rounds/{mutation['args']['id']}").get_data(as_text=True)
+    assert "<h1>副楼 1F · 前台 · " in page
+    assert "主楼 1F · 大堂" in client.get("/patrols/punctuality").get_data(as_text=True)
 
 
 def test_a_round_begun_on_an_old_version_is_accepted_and_says_so(app, client, auth, checklists):
