@@ -15,12 +15,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Area, AreaKind, Building, Floor, Property, User, areas_at
+from app.models import Area, Building, Property, User, areas_at
 from app.patrols.demo import add_checklists
 from app.patrols.models import ChecklistTemplate, Outcome, PatrolRound
 from app.repairs.models import RepairTicket, TicketState
 from e2e.support import DESKTOP, TABLET_PORTRAIT, requests_while_offline, sign_in
-from tests.support import AuthActions, png
+from tests.support import AuthActions, add_annex, png
 
 # Mid-morning, when every scheduled area has a slot running: some are overdue.
 pytestmark = pytest.mark.local_time("10:30")
@@ -336,15 +336,7 @@ def area_id(name: str) -> int:
 def annex(live_server):
     """A second building at the demo property, 副楼 with its 1F 前台, for one test: the
     other tests of the session know the property with one building."""
-    with live_server.app.app_context():
-        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
-        building = Building(name="副楼", property=prop)
-        building.floors.append(
-            Floor(name="1F", level=1, areas=[Area(name="前台", kind=AreaKind.LOBBY)])
-        )
-        db.session.add(building)
-        db.session.commit()
-        building_id = building.id
+    building_id = add_annex(live_server.app)
     yield
     with live_server.app.app_context():
         db.session.delete(db.session.get(Building, building_id))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.demo import add_job_demos
 from app.duty.models import DutyEntry
 from app.extensions import db
-from app.models import Area, AreaKind, Building, Floor, Property, areas_at, utcnow
+from app.models import Area, AreaKind, Property, areas_at, utcnow
 from app.patrols.demo import add_checklists
 from app.patrols.editing import items_of, new_version
 from app.patrols.models import (
@@ -23,7 +23,7 @@ from app.patrols.models import (
     PatrolSchedule,
 )
 from app.repairs.models import RepairCategory, RepairTicket, TicketState
-from tests.support import JPEG, Tablet, table_contents
+from tests.support import JPEG, Tablet, add_annex, table_contents
 
 MUTATION = "patrols.submit_round@1"
 
@@ -200,14 +200,7 @@ def test_a_problem_s_ticket_id_is_the_one_open_ticket_promises(app, checklists):
 def test_places_are_named_with_their_building_where_the_property_has_several(
     app, client, auth, checklists
 ):
-    with app.app_context():
-        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
-        annex = Building(name="副楼", property=prop)
-        annex.floors.append(
-            Floor(name="1F", level=1, areas=[Area(name="前台", kind=AreaKind.LOBBY)])
-        )
-        db.session.add(annex)
-        db.session.commit()
+    add_annex(app)
     desk = area_named(app, "前台")
     mutation = a_round(1, desk, answer_all(desk, plants={"outcome": "problem", "note": "干枯"}))
     assert statuses(Tablet(app, "floor1").push(mutation)) == ["applied"]
