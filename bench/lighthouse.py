@@ -1,7 +1,8 @@
 """Lighthouse 12 on the pages the issue names: floor staff's duty log on a phone-sized
-tablet (mobile) and the office's review (desktop), each signed in, three runs each.
+tablet (mobile) and the office's review (desktop), the patrol list and a round (mobile),
+each signed in, three runs each.
 
-    .venv/bin/python bench/lighthouse.py [--runs 3] [--out test-results/lighthouse]
+    .venv/bin/python bench/lighthouse.py [--runs 3] [--out test-results/lighthouse] [--only patrol]
 
 Lighthouse comes from npm through npx, run from a temporary folder so that it never
 enters the project's packages; Chromium is Debian's (KEFU_CHROMIUM names another). The
@@ -22,6 +23,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from app.extensions import db  # noqa: E402
+from app.models import Area, Property, areas_at  # noqa: E402
+from app.patrols.demo import add_checklists  # noqa: E402
 from e2e.support import chromium_path, serve_demo  # noqa: E402
 from tests.support import AuthActions  # noqa: E402
 
@@ -35,6 +39,23 @@ PAGES = [
     ("duty-mobile", "floor1", "/duty/", []),
     ("review-desktop", "office1", "/duty/review", ["--preset=desktop"]),
 ]
+
+# The round of an office floor (eleven items), opened by its link on a fresh tablet: it
+# shows once the page's first sync has brought the area.
+PATROL_AREA = "12层办公区"
+
+
+def patrol_pages(app) -> list[tuple[str, str, str, list[str]]]:
+    """The patrol list and one round, on the demo's checklists and schedules."""
+    with app.app_context():
+        prop = db.session.scalar(db.select(Property).where(Property.code == "DEMO"))
+        add_checklists(prop)
+        db.session.commit()
+        area_id = db.session.scalar(areas_at(prop.id, Area.id).where(Area.name == PATROL_AREA))
+    return [
+        ("patrols-mobile", "floor1", "/patrols/", []),
+        ("patrol-round-mobile", "floor1", f"/patrols/#area-{area_id}", []),
+    ]
 
 
 def session_cookie(app, username: str) -> str:
@@ -84,6 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=PROJECT / "test-results" / "lighthouse")
+    parser.add_argument("--only", default="", help="only the pages whose name holds this")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
@@ -91,7 +113,8 @@ def main() -> None:
         server = serve_demo(database_url)
         try:
             summary = {}
-            for name, username, path, flags in PAGES:
+            pages = [*PAGES, *patrol_pages(server.app)]
+            for name, username, path, flags in (p for p in pages if args.only in p[0]):
                 runs = [
                     run(
                         server.url + path,

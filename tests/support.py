@@ -20,6 +20,7 @@ from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Area, AreaKind, Property, Role, User, areas_at
 from app.rooms.models import Room
+from app.models import Area, AreaKind, Building, Floor, Property, Role, User
 from tests.databases import throwaway_postgres
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -187,6 +188,20 @@ class Tablet:
                 "X-Content-SHA256": sha256 or hashlib.sha256(content).hexdigest(),
             },
         )
+
+
+def add_annex(app) -> int:
+    """A second building at the demo property, 副楼, whose 1F holds a 前台 (a lobby): a
+    property of several buildings, whose places the pages name with their building."""
+    with app.app_context():
+        prop = db.session.scalar(select(Property).where(Property.code == "DEMO"))
+        annex = Building(name="副楼", property=prop)
+        annex.floors.append(
+            Floor(name="1F", level=1, areas=[Area(name="前台", kind=AreaKind.LOBBY)])
+        )
+        db.session.add(annex)
+        db.session.commit()
+        return annex.id
 
 
 def add_other_property(app) -> int:

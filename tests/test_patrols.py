@@ -23,7 +23,7 @@ from app.patrols.models import (
     PatrolSchedule,
 )
 from app.repairs.models import RepairCategory, RepairTicket, TicketState
-from tests.support import JPEG, Tablet, table_contents
+from tests.support import JPEG, Tablet, add_annex, table_contents
 
 MUTATION = "patrols.submit_round@1"
 
@@ -171,6 +171,46 @@ def test_a_round_sent_twice_is_kept_once_with_one_duty_line(app, checklists):
         (ticket,) = db.session.scalars(select(RepairTicket)).all()
         assert ticket.category is RepairCategory.PLANTS and ticket.note == "植物是否有干枯：干枯"
         assert ticket.location == "1F · 大堂" and ticket.source_id == uuid.UUID(first["args"]["id"])
+
+
+def test_a_problem_s_ticket_id_is_the_one_open_ticket_promises(app, checklists):
+    """uuid5(round, item): the id a resend, another tab or the office can work out again."""
+    lobby = area_named(app, "大堂")
+    tablet = Tablet(app, "floor1")
+    mutation = a_round(
+        1,
+        lobby,
+        answer_all(
+            lobby,
+            plants={"outcome": "problem", "note": "干枯"},
+            lighting={"outcome": "problem", "note": "筒灯不亮"},
+        ),
+    )
+    assert statuses(tablet.push(mutation)) == ["applied"]
+    round_id = uuid.UUID(mutation["args"]["id"])
+    results = results_of(app, mutation)
+    with app.app_context():
+        tickets = {t.id: t for t in db.session.scalars(select(RepairTicket))}
+    assert set(tickets) == {uuid.uuid5(round_id, "plants"), uuid.uuid5(round_id, "lighting")}
+    for key in ("plants", "lighting"):
+        assert results[key].ticket_id == uuid.uuid5(round_id, key)
+        assert tickets[results[key].ticket_id].source_id == round_id
+
+
+def test_places_are_named_with_their_building_where_the_property_has_several(
+    app, client, auth, checklists
+):
+    add_annex(app)
+    desk = area_named(app, "前台")
+    mutation = a_round(1, desk, answer_all(desk, plants={"outcome": "problem", "note": "干枯"}))
+    assert statuses(Tablet(app, "floor1").push(mutation)) == ["applied"]
+    with app.app_context():
+        (ticket,) = db.session.scalars(select(RepairTicket)).all()
+        assert ticket.location == "副楼 1F · 前台"
+    auth.login("office1")
+    page = client.get(f"/patrols/rounds/{mutation['args']['id']}").get_data(as_text=True)
+    assert "<h1>副楼 1F · 前台 · " in page
+    assert "主楼 1F · 大堂" in client.get("/patrols/punctuality").get_data(as_text=True)
 
 
 def test_a_round_begun_on_an_old_version_is_accepted_and_says_so(app, client, auth, checklists):

@@ -18,6 +18,7 @@ from app.models import Area, Floor, areas_at
 from app.patrols import PATROLLERS, READERS, bp
 from app.patrols.desk import COLUMNS, DAYS_OFFERED, DETAILS, LISTING
 from app.patrols.models import ChecklistTemplate, PatrolResult, PatrolRound, PatrolSchedule
+from app.patrols.places import place_namer
 from app.patrols.schedule import GRACE, Outcome, Schedule, outcomes
 from app.places import CHECKPOINT_PREFIX
 from app.rendering import render_page
@@ -83,6 +84,7 @@ def round(record_id: uuid.UUID):
         columns=[*COLUMNS, *DETAILS],
         current_version=current,
         tickets=tickets,
+        place=place_namer(g.property.id),
         arrived=arrived([p for result in results for p in result.photo_ids]),
     )
 
@@ -126,5 +128,11 @@ def punctuality():
         missed = [slot.starts for slot, outcome, _done in found if outcome is Outcome.MISSED]
         rows.append((area, counts, missed))
     return render_page(
-        "patrols/punctuality.html", "content", rows=rows, days=days, day=day, Outcome=Outcome
+        "patrols/punctuality.html",
+        "content",
+        rows=rows,
+        days=days,
+        day=day,
+        Outcome=Outcome,
+        place=place_namer(g.property.id),
     )

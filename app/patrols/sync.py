@@ -24,6 +24,7 @@ from app.patrols.models import (
     PatrolRound,
     PatrolSchedule,
 )
+from app.patrols.places import place_namer
 from app.repairs.tickets import open_ticket
 from sync.handlers import MutationContext
 from sync.merge import insert_device_record
@@ -273,7 +274,7 @@ def submit_round(context: MutationContext, args: dict) -> None:
         insert_device_record(context, PatrolResult, result_id, values)
     photo_ids = [p for result in args["results"] for p in result["photo_ids"]]
     context.reference_attachments("patrol_round", round_id, photo_ids)
-    location = f"{area.floor.name} · {area.name}"
+    location = place_namer(property_id)(area)
     for item, values, standard in problems:
         open_ticket(
             context,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dueStatus, slotsAround } from "../src/jobs/patrols-due.js";
+import { dueStatus, groupAreas, groupOf, placeName, slotsAround } from "../src/jobs/patrols-due.js";
 
 // The cases of tests/test_patrols_schedule.py, as the tablet computes them.
 const SHANGHAI = "Asia/Shanghai";
@@ -50,4 +50,37 @@ test("slots follow the property's zone, not the device's", () => {
   );
   assert.ok(berlin.some((slot) => slot.start === Date.UTC(2026, 2, 29, 6, 0)));
   assert.ok(berlin.some((slot) => slot.start === Date.UTC(2026, 2, 28, 7, 0)));
+});
+
+test("a place names its building only where the property has more than one", () => {
+  const desk = { building: "副楼", floor: "1F", name: "前台" };
+  assert.equal(placeName(desk, 1), "1F · 前台");
+  assert.equal(placeName(desk, 2), "副楼 1F · 前台");
+});
+
+test("the list's groups: overdue, then still to walk, then walked; between runs by the last round", () => {
+  assert.deepEqual(
+    ["overdue", "due", "open", "unscheduled", "done"].map((state) => groupOf(state, false)),
+    ["overdue", "due", "due", "due", "done"],
+  );
+  assert.equal(groupOf("idle", false), "due");
+  assert.equal(groupOf("idle", true), "done");
+});
+
+test("the groups come overdue first, each with its count, empty ones left out, order kept", () => {
+  const areas = [
+    { id: 1, group: "done" },
+    { id: 2, group: "overdue" },
+    { id: 3, group: "done" },
+    { id: 4, group: "overdue" },
+  ];
+  const groups = groupAreas(areas);
+  assert.deepEqual(
+    groups.map(({ group, count, items }) => [group, count, items.map((area) => area.id)]),
+    [
+      ["overdue", 2, [2, 4]],
+      ["done", 2, [1, 3]],
+    ],
+  );
+  assert.deepEqual(groupAreas([]), []);
 });

@@ -73,3 +73,31 @@ export function dueStatus(schedule, rounds, now, zone, graceMinutes) {
   if (late <= graceMinutes * MINUTE) return { state: "due", slot, doneAt: null, overdueMinutes: 0, next };
   return { state: "overdue", slot, doneAt: null, overdueMinutes: Math.floor(late / MINUTE), next };
 }
+
+/**
+ * An area as the patrol list and the round name it: "1F · 大堂", with its building first
+ * ("副楼 1F · 前台") where the property has more than one.
+ */
+export function placeName(area, buildingCount) {
+  const place = `${area.floor} · ${area.name}`;
+  return buildingCount > 1 ? `${area.building} ${place}` : place;
+}
+
+const GROUP_ORDER = ["overdue", "due", "done"];
+
+/** The group of the patrol list an area belongs to: walked is whether it shows a round. */
+export function groupOf(state, walked) {
+  if (state === "overdue" || state === "done") return state;
+  return state === "idle" && walked ? "done" : "due";
+}
+
+/**
+ * The patrol list by group, overdue first, then still to walk, then walked: each group
+ * that has areas, as `{group, count, items}`, its areas in the order given.
+ */
+export function groupAreas(areas) {
+  return GROUP_ORDER.map((group) => {
+    const items = areas.filter((area) => area.group === group);
+    return { group, count: items.length, items };
+  }).filter((found) => found.count > 0);
+}

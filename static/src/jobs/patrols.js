@@ -10,7 +10,7 @@ import { afterChange } from "../sync.js";
 import { fill } from "../text.js";
 import { clockTime } from "../time.js";
 import { defineView, localRecords, waitingChanges } from "../views.js";
-import { dueStatus } from "./patrols-due.js";
+import { dueStatus, groupAreas, groupOf, placeName } from "./patrols-due.js";
 
 const MUTATION = "patrols.submit_round@1";
 // A patrol checks a fixed repair of its area (app/repairs): these moves, by button.
@@ -37,12 +37,15 @@ async function knownRounds() {
   return [...synced, ...waiting];
 }
 
-function areaName(area) {
-  return `${area.floor} · ${area.name}`;
+/** Names an area, with its building where the property has more than one. */
+function namer(areas) {
+  const buildings = new Set(areas.map((area) => area.building)).size;
+  return (area) => placeName(area, buildings);
 }
 
 defineView("patrolAreas", async (data) => {
   const labels = JSON.parse(data.labels);
+  const headings = JSON.parse(data.groups);
   const now = Date.now();
   const [areas, schedules, rounds, open] = await Promise.all([
     numbered("area"),
@@ -51,43 +54,49 @@ defineView("patrolAreas", async (data) => {
     drafts(),
   ]);
   const openAreas = new Set(open.map((draft) => draft.round.area_id));
+  const areaName = namer(areas);
   const roundsOf = new Map();
   for (const round of rounds) {
     if (!roundsOf.has(round.area_id)) roundsOf.set(round.area_id, []);
     roundsOf.get(round.area_id).push(round);
   }
-  return areas
+  const listed = areas
     .map((area) => {
       const own = (roundsOf.get(area.id) ?? []).sort((a, b) => b.started_at.localeCompare(a.started_at));
       const schedule = schedules.get(area.id);
       let state = "unscheduled";
       let status = labels.unscheduled;
       let overdue = 0;
+      let walked = false;
       if (schedule) {
         const times = own.map((round) => Date.parse(round.started_at));
         const found = dueStatus(schedule, times, now, data.zone, Number(data.grace));
         state = found.state;
         overdue = found.overdueMinutes;
         const round = own.find((candidate) => Date.parse(candidate.started_at) === found.doneAt);
-        const walked = round ? fill(labels.done, { time: clockTime(found.doneAt), name: round.by ?? "" }) : "";
-        if (state === "done") status = walked;
+        walked = Boolean(round);
+        const last = round ? fill(labels.done, { time: clockTime(found.doneAt), name: round.by ?? "" }) : "";
+        if (state === "done") status = last;
         else if (state === "due") status = labels.due;
         else if (state === "overdue") status = fill(labels.overdue, { n: overdue });
         else {
           const upcoming = found.next ? fill(labels.next, { time: clockTime(found.next) }) : "";
-          status = [walked, upcoming].filter(Boolean).join(" · ");
+          status = [last, upcoming].filter(Boolean).join(" · ");
         }
       }
+      const group = groupOf(state, walked);
       if (openAreas.has(area.id)) {
         state = state === "overdue" || state === "due" ? state : "open";
-        status = `${status} · ${labels.open}`;
+        status = [status, labels.open].filter(Boolean).join(" · ");
       }
-      return { id: area.id, level: area.level, name: areaName(area), href: `#area-${area.id}`, state, status, overdue };
+      const href = `#area-${area.id}`;
+      return { id: area.id, level: area.level, name: areaName(area), href, state, status, overdue, group };
     })
     .sort(
       (a, b) =>
         RANK[a.state] - RANK[b.state] || b.overdue - a.overdue || a.level - b.level || a.name.localeCompare(b.name),
     );
+  return groupAreas(listed).map((found) => ({ ...found, heading: fill(headings[found.group], { n: found.count }) }));
 });
 
 // The checklist of one area.
@@ -163,6 +172,15 @@ function renderState(element, item) {
   }
   element.classList.toggle("problem", answer.outcome === "problem");
   element.classList.toggle("answered", answered(item));
+  element.querySelector(".evidence").hidden = !evidenceShown(item, answer);
+  const missing = current.marked && !answered(item);
+  element.classList.toggle("missing", missing);
+  element.querySelector(".item-missing").hidden = !missing;
+  for (const control of element.querySelectorAll("fieldset, input[data-name=reading]")) {
+    if (missing) control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
+  }
+  renderProgress();
   if (item.kind === "reading") {
     const verdict = element.querySelector(".verdict");
     if (answer.value === null || answer.outcome === "na") verdict.textContent = "";
@@ -172,6 +190,55 @@ function renderState(element, item) {
       });
     verdict.classList.toggle("outside", answer.outcome === "problem");
   }
+}
+
+/**
+ * Whether an item shows its note and camera: for a problem (a reading outside its
+ * standard is one), for a text item (the note is its answer), once they hold something,
+ * or when a reopened repair asks for the reason.
+ */
+function evidenceShown(item, answer) {
+  return (
+    item.kind === "text" ||
+    answer.outcome === "problem" ||
+    answer.note.trim() !== "" ||
+    answer.photos.length > 0 ||
+    current.noteWanted.has(item.id)
+  );
+}
+
+/** The sticky line over the checklist: how many items are checked, of how many. */
+function renderProgress() {
+  const line = document.getElementById("round-count");
+  if (!current || !line) return;
+  const items = current.round.template.items;
+  const done = items.filter(answered).length;
+  line.textContent = fill(root().dataset.progress, { done, total: items.length });
+  // The refusal of an incomplete round goes once nothing is missing any more.
+  if (current.marked && done === items.length) document.getElementById("round-result").replaceChildren();
+  document.getElementById("round-rest-ok").disabled = !items.some(
+    (item) => item.kind === "check" && answerOf(item).outcome === null,
+  );
+}
+
+/** 其余全部正常: every yes/no item not answered yet is OK; readings still need their number. */
+async function restOk() {
+  if (!current) return;
+  for (const item of current.round.template.items) {
+    const answer = answerOf(item);
+    if (item.kind !== "check" || answer.outcome !== null) continue;
+    answer.outcome = "ok";
+    renderState(document.getElementById(`item-${item.id}`), item);
+  }
+  await saveDraft();
+}
+
+/** The control that answers an item, to go to when it still needs an answer. */
+function answerControl(element, item) {
+  if (item.kind === "reading") return element.querySelector("input[data-name=reading]");
+  if (item.kind === "text") return element.querySelector("textarea");
+  const answer = answerOf(item);
+  return element.querySelector(answer.outcome === "problem" ? "textarea" : "[data-outcome=ok]");
 }
 
 /** The area's tickets under repair, with the checks this tablet made still waiting. */
@@ -213,6 +280,8 @@ async function checkRepair(element, item, ticket, move) {
   const note = answerOf(item).note.trim();
   if (move === "reopen" && !note) {
     say(document.getElementById("round-result"), labelsOf().reopen_needs_note, true);
+    current.noteWanted.add(item.id);
+    renderState(element, item);
     element.querySelector("textarea").focus();
     return;
   }
@@ -306,9 +375,12 @@ async function openArea(areaId, scannedCode = null) {
   ]);
   const area = areas.find((candidate) => candidate.id === areaId);
   if (!area) {
-    location.hash = "";
+    // Not on this tablet yet (its first sync is still on the way): the list until it is.
+    current = null;
+    show("list");
     return;
   }
+  const areaName = namer(areas);
   const latest = templates.find((template) => template.area_kind === area.kind);
   const draft = await (await database()).get("drafts", DRAFT_PREFIX + areaId);
   const result = document.getElementById("round-result");
@@ -323,6 +395,8 @@ async function openArea(areaId, scannedCode = null) {
   current = {
     area,
     stored: Boolean(draft),
+    marked: false,
+    noteWanted: new Set(),
     standards: new Map(standards.filter((s) => s.area_id === areaId).map((s) => [s.item_key, s])),
     tickets,
     round: draft?.round ?? {
@@ -353,13 +427,16 @@ async function openArea(areaId, scannedCode = null) {
   document
     .getElementById("round-items")
     .replaceChildren(...current.round.template.items.map((item) => renderItem(item, template)));
+  renderProgress();
   title.focus();
 }
 
 function problemOf(items) {
   const labels = labelsOf();
   const missing = items.filter((item) => !answered(item));
-  if (missing.length) return { item: missing[0], text: fill(labels.unanswered, { n: missing.length }) };
+  if (missing.length) {
+    return { item: missing[0], text: fill(labels.unanswered, { n: missing.length }), missing: true };
+  }
   const maxPhotos = Number(root().dataset.maxPhotos);
   for (const item of items) {
     const answer = answerOf(item);
@@ -384,7 +461,11 @@ async function submitRound() {
   const trouble = problemOf(items);
   if (trouble) {
     say(result, trouble.text, true);
-    document.getElementById(`item-${trouble.item.id}`)?.querySelector("button, input, textarea")?.focus();
+    current.marked ||= Boolean(trouble.missing);
+    for (const item of items) renderState(document.getElementById(`item-${item.id}`), item);
+    const element = document.getElementById(`item-${trouble.item.id}`);
+    element.scrollIntoView({ block: "start" });
+    answerControl(element, trouble.item)?.focus({ preventScroll: true });
     return;
   }
   const photos = [];
@@ -446,6 +527,11 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!root()) return;
   window.addEventListener("hashchange", route);
   document.getElementById("round-submit").addEventListener("click", submitRound);
+  document.getElementById("round-rest-ok").addEventListener("click", restOk);
+  // A round asked for before the tablet held its area opens once the first sync brings it.
+  document.addEventListener("kefu:changed", () => {
+    if (!current && /^#area-\d+$/.test(location.hash)) route();
+  });
   document.addEventListener("qr-scanned", (event) => scanned(String(event.detail?.text ?? "")));
   route();
 });
