@@ -18,9 +18,8 @@ from sqlalchemy import inspect, select, text
 from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.models import Area, AreaKind, Property, Role, User, areas_at
+from app.models import Area, AreaKind, Building, Floor, Property, Role, User, areas_at
 from app.rooms.models import Room
-from app.models import Area, AreaKind, Building, Floor, Property, Role, User
 from tests.databases import throwaway_postgres
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
