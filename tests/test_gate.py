@@ -428,6 +428,75 @@ def test_an_entry_on_an_expired_pass_is_flagged(app):
     assert reply.get_json()["results"][0]["flags"] == ["gate_entry_expired"]
 
 
+def property_today() -> date:
+    """Today on the demo property's clocks, the day a gate entry is judged by."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def test_an_entry_the_day_after_a_pass_ended_is_flagged(app):
+    permit_id = a_permit(app)
+    yesterday = property_today() - timedelta(days=1)
+    pass_id = a_pass(
+        app, permit_id, valid_from=yesterday - timedelta(days=5), valid_until=yesterday
+    )
+    reply = Tablet(app, "guard1").push(gate_record(1, pass_id=pass_id))
+    assert reply.get_json()["results"][0]["flags"] == ["gate_entry_expired"]
+    (row,) = flags_of(app)
+    assert row.detail["valid_until"] == yesterday.isoformat()
+
+
+def test_an_entry_on_a_passs_last_day_is_not_flagged(app):
+    permit_id = a_permit(app)
+    last_day = property_today()
+    pass_id = a_pass(app, permit_id, valid_from=last_day - timedelta(days=5), valid_until=last_day)
+    reply = Tablet(app, "guard1").push(gate_record(1, pass_id=pass_id))
+    assert reply.get_json()["results"][0]["status"] == "applied"
+    assert "flags" not in reply.get_json()["results"][0]
+    assert flags_of(app) == []
+
+
+def test_one_gate_event_makes_one_flag_naming_its_pass_and_worker(app, client, auth):
+    permit_id = a_permit(app)
+    ended = property_today() - timedelta(days=3)
+    pass_id = a_pass(app, permit_id, valid_from=ended - timedelta(days=5), valid_until=ended)
+    with app.app_context():
+        number = db.session.get(WorkerPass, pass_id).number
+    synced = (datetime.now(UTC) - timedelta(hours=13)).isoformat()
+    reply = Tablet(app, "guard1").push(
+        # Let in on an expired pass, against the check, on an out-of-date list: one event.
+        gate_record(
+            1,
+            pass_id=pass_id,
+            shown="expired",
+            override_reason="业主在场，取工具",
+            stale=True,
+            list_synced_at=synced,
+        )
+    )
+    assert reply.get_json()["results"][0]["flags"] == ["gate_entry_expired"]
+    (row,) = flags_of(app)
+    assert row.detail["pass_number"] == number and row.detail["worker"] == "王建国"
+    assert row.detail["why"] == "业主在场，取工具" and row.detail["list_synced_at"]
+    assert row.detail["also"] == ["gate_override", "gate_stale_list"]
+    auth.login("office1")
+    page = client.get("/gate/flags").get_data(as_text=True)
+    table = page[page.index('id="gate-flags"') : page.index('id="still-inside"')]
+    assert table.count("<tr>") == 2  # the heading and the one flag
+    assert f"出入证 {number:04d} · 王建国" in table and "业主在场，取工具" in table
+    assert "查验不通过仍放行" in table and "在过期名单上查验" in table
+
+
+def test_an_override_alone_names_its_pass_and_worker(app):
+    pass_id = a_pass(app, a_permit(app))
+    reply = Tablet(app, "guard1").push(
+        gate_record(1, pass_id=pass_id, shown="outside_hours", override_reason="业主陪同")
+    )
+    assert reply.get_json()["results"][0]["flags"] == ["gate_override"]
+    (row,) = flags_of(app)
+    assert row.detail["worker"] == "王建国" and row.detail["pass_number"]
+    assert row.detail["why"] == "业主陪同" and row.detail["also"] == []
+
+
 def test_overrides_and_stale_lists_are_flagged(app):
     pass_id = a_pass(app, a_permit(app))
     guard = Tablet(app, "guard1")
