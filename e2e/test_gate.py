@@ -17,10 +17,8 @@ from app.gate.issue import issue_pass
 from app.gate.models import ExitPass, GateEvent, Permit, WorkerPass
 from app.gate.sync import pass_qr
 from app.models import Property, User
-from e2e.support import DESKTOP, TABLET_LANDSCAPE, open_user_menu, sign_in
-from e2e.test_accessibility import violations
-from tests.support import png
-from tests.test_gate import an_exit_pass
+from e2e.support import DESKTOP, TABLET_LANDSCAPE, open_user_menu, sign_in, violations
+from tests.support import an_exit_pass, png
 
 ALL_DAY = [["00:00", "00:00"]]
 EVERY_DAY = list(range(7))

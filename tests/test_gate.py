@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.gate.demo import DEMO_PHOTO, DEMO_THUMBNAIL
-from app.gate.issue import issue_exit_pass, issue_pass
+from app.gate.issue import issue_pass
 from app.gate.models import ExitPass, GateEvent, PassState, Permit, PermitState, WorkerPass
 from app.gate.sync import exit_qr, pass_qr, qr_hash
-from app.models import Property, User
+from app.models import Property
 from sync.tables import flag
-from tests.support import Tablet, table_contents
+from tests.support import Tablet, an_exit_pass, table_contents
 
 ID_A = "11010519491231002X"
 ID_B = "440524188001010014"
@@ -63,23 +63,6 @@ def a_pass(app, permit_id, id_number=ID_A, name="王建国", **overrides) -> int
         worker_pass = issue_pass(permit, PHOTO, **values)
         db.session.commit()
         return worker_pass.id
-
-
-def an_exit_pass(app) -> int:
-    with app.app_context():
-        office = db.session.scalar(select(User).where(User.username == "office1"))
-        exit_pass = issue_exit_pass(
-            office.properties[0].id,
-            office.id,
-            unit="1203室",
-            items="旧木门 2 扇",
-            carrier="黄师傅",
-            plate="沪A12345",
-            valid_on=today(),
-            approver="陈主管",
-        )
-        db.session.commit()
-        return exit_pass.id
 
 
 def gate_record(mutation_id, acting_user_id=None, device_time=None, **args) -> dict:
@@ -168,6 +151,19 @@ def test_the_office_adds_a_permit_and_issues_a_pass_with_a_photo(app, client, au
     assert client.get(f"/gate/passes/{pass_id}/photo").data == DEMO_PHOTO
     listing = client.get(f"/gate/permits/{permit_id}").get_data(as_text=True)
     assert ID_B not in listing and "440524********0014" in listing
+
+
+def test_a_valid_pass_and_its_validity_are_two_words(app, client, auth):
+    # "Valid" the state (有效) and "Valid" the period (有效期) are one English word.
+    permit_id = a_permit(app)
+    pass_id = a_pass(app, permit_id)
+    auth.login("office1")
+    page = client.get(f"/gate/passes/{pass_id}").get_data(as_text=True)
+    title = page[page.index("<h1>") : page.index("</h1>")]
+    assert title.endswith("王建国 · 有效") and "有效期" not in title
+    assert "<dt>有效期</dt>" in page
+    permit_page = client.get(f"/gate/permits/{permit_id}").get_data(as_text=True)
+    assert "1203室 · 施工中</h1>" in permit_page
 
 
 @pytest.mark.parametrize(
