@@ -34,6 +34,8 @@ CHROME_FLAGS = (
 PAGES = [
     ("duty-mobile", "floor1", "/duty/", []),
     ("review-desktop", "office1", "/duty/review", ["--preset=desktop"]),
+    # The guard's gate check, on the gate tablet.
+    ("gate-mobile", "guard1", "/gate/", []),
 ]
 
 

@@ -528,3 +528,9 @@ def test_the_gate_page_on_a_tablet_answers_on_the_propertys_clock(tablet, live_s
     expect(page.locator("#check-answer .answer-who")).to_be_hidden()
     Path("test-results").mkdir(exist_ok=True)
     page.screenshot(path="test-results/gate-tablet-unknown.png")
+
+    # A tablet that never synced says so on the age line; the warning of an old list,
+    # which would push the page down and back up once the first sync is over, stays away.
+    page.evaluate(SET_SYNCED_AT, None)
+    expect(page.locator("#list-age")).to_have_text("尚未取得名单：请联网同步一次。")
+    expect(page.locator("#stale-warning")).to_be_hidden()

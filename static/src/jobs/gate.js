@@ -99,7 +99,8 @@ function startGateCheck(section) {
         : fill(section.dataset.listAge, { time: clockTime(syncedAt), ago: ago(section, syncedAt, now) });
     const old = list && stale();
     age.classList.toggle("stale", Boolean(old));
-    warning.hidden = !old;
+    // A list never loaded says so on the age line itself; the warning is for an old one.
+    warning.hidden = !old || syncedAt === null;
     warning.textContent = fill(warning.dataset.text, { hours: list?.settings.stale_hours ?? defaults.stale_hours });
   };
 
