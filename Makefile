@@ -51,7 +51,7 @@ migrate: $(VENV)/.installed
 
 # Re-collect the interface strings after changing templates or code.
 extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project kefu --version 0.1.0 -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --project kefu --version 0.1.0 -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 # Production: several workers against KEFU_DATABASE_URL; TLS when KEFU_TLS_CERT/KEY are set.

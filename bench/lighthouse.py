@@ -38,6 +38,8 @@ CHROME_FLAGS = (
 PAGES = [
     ("duty-mobile", "floor1", "/duty/", []),
     ("review-desktop", "office1", "/duty/review", ["--preset=desktop"]),
+    # The guard's gate check, on the gate tablet.
+    ("gate-mobile", "guard1", "/gate/", []),
 ]
 
 # The round of an office floor (eleven items), opened by its link on a fresh tablet: it

@@ -7,6 +7,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -17,10 +18,15 @@ from app.gate.issue import issue_pass
 from app.gate.models import ExitPass, GateEvent, Permit, WorkerPass
 from app.gate.sync import pass_qr
 from app.models import Property, User
-from e2e.support import DESKTOP, TABLET_LANDSCAPE, open_user_menu, sign_in
-from e2e.test_accessibility import violations
-from tests.support import png
-from tests.test_gate import an_exit_pass
+from e2e.support import (
+    DESKTOP,
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    open_user_menu,
+    sign_in,
+    violations,
+)
+from tests.support import an_exit_pass, png
 
 ALL_DAY = [["00:00", "00:00"]]
 EVERY_DAY = list(range(7))
@@ -58,9 +64,9 @@ DECODE_PNG = """async (dataUrl) => {
 }"""
 
 
-def crew(live_server, unit: str, workers: int, rng_seed: int = 1) -> list[dict]:
-    """A permit for ``unit`` open all day every day, with passes; their numbers,
-    names, QR texts and full ID numbers."""
+def crew(live_server, unit: str, workers: int, rng_seed: int = 1, hours=ALL_DAY) -> list[dict]:
+    """A permit for ``unit`` open every day (all day unless ``hours`` say otherwise), with
+    passes; their numbers, names, QR texts and full ID numbers."""
     import random
 
     rng = random.Random(rng_seed)
@@ -76,7 +82,7 @@ def crew(live_server, unit: str, workers: int, rng_seed: int = 1) -> list[dict]:
             foreman_phone="13800000000",
             starts_on=today - timedelta(days=2),
             ends_on=today + timedelta(days=30),
-            hours=ALL_DAY,
+            hours=hours,
             days=EVERY_DAY,
         )
         db.session.add(permit)
@@ -349,6 +355,10 @@ def test_an_exit_pass_releases_its_items_once(tablet, live_server):
     page.context.set_offline(True)
     check_number(page, f"X{number}")
     expect(answer(page)).to_have_text("有效 · 物品放行")
+    # An exit pass has no ID number: its label is left out with it, like every empty field.
+    expect(page.locator("#answer-fields dt:visible")).to_have_count(4)
+    for value in page.locator("#answer-fields dd:visible").all_inner_texts():
+        assert value.strip()
     page.get_by_role("button", name="登记物品放行").click()
     check_number(page, f"X{number}")
     expect(answer(page)).to_have_text("出门凭证已使用")
@@ -454,3 +464,76 @@ def test_the_gate_pages_with_their_records_pass_axe(new_page, live_server):
         office.goto(url)
         found += violations(office)
     assert found == []
+
+
+# The demo property's clocks: Chromium runs on UTC in these tests, eight hours behind.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The scan button's top, and whether the placeholder fits the number input's box.
+SCAN_BUTTON_TOP = "() => document.querySelector('#gate-scanner .scan').getBoundingClientRect().top"
+PLACEHOLDER_FITS = """() => {
+  const input = document.querySelector('#pass-number');
+  const style = getComputedStyle(input);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return context.measureText(input.placeholder).width <= room;
+}"""
+
+
+def hours_from(moment: datetime, start_in: int, length: int = 2) -> list[list[str]]:
+    """Working hours starting ``start_in`` hours after ``moment``'s hour, on the property's
+    clocks (past midnight they run on into the next day)."""
+    start = (moment.hour + start_in) % 24
+    return [[f"{start:02d}:00", f"{(start + length) % 24:02d}:00"]]
+
+
+def test_the_gate_page_on_a_tablet_answers_on_the_propertys_clock(tablet, live_server):
+    now = datetime.now(SHANGHAI)
+    # Working now at the property, not now on the tablet's UTC clock (eight hours apart).
+    (working,) = crew(live_server, "0701室", 1, rng_seed=9, hours=hours_from(now, 0))
+    later_hours = hours_from(now, 3)
+    (early,) = crew(live_server, "0702室", 1, rng_seed=10, hours=later_hours)
+    page = tablet("guard1")
+    assert page.viewport_size == TABLET_PORTRAIT
+    open_gate(page)
+    page.context.set_offline(True)
+
+    # The number input spans the page, its hint whole; 查验 is a large button.
+    field = page.locator("#pass-number").bounding_box()
+    button = page.get_by_role("button", name="查验", exact=True).bounding_box()
+    main = page.locator("#gate-check").bounding_box()
+    assert field["width"] + button["width"] >= main["width"] - 40
+    assert page.evaluate(PLACEHOLDER_FITS)
+    assert button["height"] >= 60 and button["width"] >= 120
+    # The list's age has its line from the start: filling it in moves nothing below it.
+    filled = page.evaluate(SCAN_BUTTON_TOP)
+    page.locator("#list-age").evaluate("(line) => { line.textContent = ''; }")
+    assert page.evaluate(SCAN_BUTTON_TOP) == filled
+
+    check_number(page, working["number"])
+    expect(answer(page)).to_have_text("有效 · 入场")
+    page.get_by_role("button", name="登记入场（收副本）").click()
+    minutes = {(now + timedelta(minutes=m)).strftime("%H:%M") for m in range(3)}
+    # The list holds the duplicates of the other tests' workers too: this worker's line.
+    held = page.locator("#held-list li").filter(has_text=working["name"])
+    expect(held).to_have_count(1)
+    shown = held.locator("time").inner_text()
+    assert shown in minutes, (shown, minutes)
+
+    check_number(page, early["number"])
+    expect(answer(page)).to_have_text("不在施工时段")
+    start, end = later_hours[0]
+    expect(page.locator("#answer-detail")).to_have_text(f"施工时段 {start}–{end}")
+
+    check_number(page, "99999")
+    expect(answer(page)).to_have_text("无此证")
+    expect(page.locator("#answer-detail")).to_have_text("证号 99999 不在名单上。")
+    expect(page.locator("#check-answer .answer-who")).to_be_hidden()
+    Path("test-results").mkdir(exist_ok=True)
+    page.screenshot(path="test-results/gate-tablet-unknown.png")
+
+    # A tablet that never synced says so on the age line; the warning of an old list,
+    # which would push the page down and back up once the first sync is over, stays away.
+    page.evaluate(SET_SYNCED_AT, None)
+    expect(page.locator("#list-age")).to_have_text("尚未取得名单：请联网同步一次。")
+    expect(page.locator("#stale-warning")).to_be_hidden()

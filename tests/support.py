@@ -10,6 +10,7 @@ import struct
 import uuid
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_migrate import upgrade
@@ -18,6 +19,7 @@ from sqlalchemy import inspect, select, text
 from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
+from app.gate.issue import issue_exit_pass
 from app.models import Area, AreaKind, Building, Floor, Property, Role, User, areas_at
 from app.rooms.models import Room
 from tests.databases import throwaway_postgres
@@ -314,3 +316,23 @@ def room_request(
         },
         "device_time": datetime.now(UTC).isoformat(),
     }
+
+
+def an_exit_pass(app) -> int:
+    """An exit pass 出门凭证 the office issued for today, on the demo property's clocks:
+    two old doors carried out of 1203室."""
+    with app.app_context():
+        office = db.session.scalar(select(User).where(User.username == "office1"))
+        prop = office.properties[0]
+        exit_pass = issue_exit_pass(
+            prop.id,
+            office.id,
+            unit="1203室",
+            items="旧木门 2 扇",
+            carrier="黄师傅",
+            plate="沪A12345",
+            valid_on=datetime.now(ZoneInfo(prop.timezone)).date(),
+            approver="陈主管",
+        )
+        db.session.commit()
+        return exit_pass.id

@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.gate.demo import DEMO_PHOTO, DEMO_THUMBNAIL
-from app.gate.issue import issue_exit_pass, issue_pass
+from app.gate.issue import issue_pass
 from app.gate.models import ExitPass, GateEvent, PassState, Permit, PermitState, WorkerPass
 from app.gate.sync import exit_qr, pass_qr, qr_hash
-from app.models import Property, User
+from app.models import Property
 from sync.tables import flag
-from tests.support import Tablet, table_contents
+from tests.support import Tablet, an_exit_pass, table_contents
 
 ID_A = "11010519491231002X"
 ID_B = "440524188001010014"
@@ -63,23 +63,6 @@ def a_pass(app, permit_id, id_number=ID_A, name="王建国", **overrides) -> int
         worker_pass = issue_pass(permit, PHOTO, **values)
         db.session.commit()
         return worker_pass.id
-
-
-def an_exit_pass(app) -> int:
-    with app.app_context():
-        office = db.session.scalar(select(User).where(User.username == "office1"))
-        exit_pass = issue_exit_pass(
-            office.properties[0].id,
-            office.id,
-            unit="1203室",
-            items="旧木门 2 扇",
-            carrier="黄师傅",
-            plate="沪A12345",
-            valid_on=today(),
-            approver="陈主管",
-        )
-        db.session.commit()
-        return exit_pass.id
 
 
 def gate_record(mutation_id, acting_user_id=None, device_time=None, **args) -> dict:
@@ -168,6 +151,19 @@ def test_the_office_adds_a_permit_and_issues_a_pass_with_a_photo(app, client, au
     assert client.get(f"/gate/passes/{pass_id}/photo").data == DEMO_PHOTO
     listing = client.get(f"/gate/permits/{permit_id}").get_data(as_text=True)
     assert ID_B not in listing and "440524********0014" in listing
+
+
+def test_a_valid_pass_and_its_validity_are_two_words(app, client, auth):
+    # "Valid" the state (有效) and "Valid" the period (有效期) are one English word.
+    permit_id = a_permit(app)
+    pass_id = a_pass(app, permit_id)
+    auth.login("office1")
+    page = client.get(f"/gate/passes/{pass_id}").get_data(as_text=True)
+    title = page[page.index("<h1>") : page.index("</h1>")]
+    assert title.endswith("王建国 · 有效") and "有效期" not in title
+    assert "<dt>有效期</dt>" in page
+    permit_page = client.get(f"/gate/permits/{permit_id}").get_data(as_text=True)
+    assert "1203室 · 施工中</h1>" in permit_page
 
 
 @pytest.mark.parametrize(
@@ -426,6 +422,75 @@ def test_an_entry_on_an_expired_pass_is_flagged(app):
     )
     reply = Tablet(app, "guard1").push(gate_record(1, pass_id=pass_id))
     assert reply.get_json()["results"][0]["flags"] == ["gate_entry_expired"]
+
+
+def property_today() -> date:
+    """Today on the demo property's clocks, the day a gate entry is judged by."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def test_an_entry_the_day_after_a_pass_ended_is_flagged(app):
+    permit_id = a_permit(app)
+    yesterday = property_today() - timedelta(days=1)
+    pass_id = a_pass(
+        app, permit_id, valid_from=yesterday - timedelta(days=5), valid_until=yesterday
+    )
+    reply = Tablet(app, "guard1").push(gate_record(1, pass_id=pass_id))
+    assert reply.get_json()["results"][0]["flags"] == ["gate_entry_expired"]
+    (row,) = flags_of(app)
+    assert row.detail["valid_until"] == yesterday.isoformat()
+
+
+def test_an_entry_on_a_passs_last_day_is_not_flagged(app):
+    permit_id = a_permit(app)
+    last_day = property_today()
+    pass_id = a_pass(app, permit_id, valid_from=last_day - timedelta(days=5), valid_until=last_day)
+    reply = Tablet(app, "guard1").push(gate_record(1, pass_id=pass_id))
+    assert reply.get_json()["results"][0]["status"] == "applied"
+    assert "flags" not in reply.get_json()["results"][0]
+    assert flags_of(app) == []
+
+
+def test_one_gate_event_makes_one_flag_naming_its_pass_and_worker(app, client, auth):
+    permit_id = a_permit(app)
+    ended = property_today() - timedelta(days=3)
+    pass_id = a_pass(app, permit_id, valid_from=ended - timedelta(days=5), valid_until=ended)
+    with app.app_context():
+        number = db.session.get(WorkerPass, pass_id).number
+    synced = (datetime.now(UTC) - timedelta(hours=13)).isoformat()
+    reply = Tablet(app, "guard1").push(
+        # Let in on an expired pass, against the check, on an out-of-date list: one event.
+        gate_record(
+            1,
+            pass_id=pass_id,
+            shown="expired",
+            override_reason="业主在场，取工具",
+            stale=True,
+            list_synced_at=synced,
+        )
+    )
+    assert reply.get_json()["results"][0]["flags"] == ["gate_entry_expired"]
+    (row,) = flags_of(app)
+    assert row.detail["pass_number"] == number and row.detail["worker"] == "王建国"
+    assert row.detail["why"] == "业主在场，取工具" and row.detail["list_synced_at"]
+    assert row.detail["also"] == ["gate_override", "gate_stale_list"]
+    auth.login("office1")
+    page = client.get("/gate/flags").get_data(as_text=True)
+    table = page[page.index('id="gate-flags"') : page.index('id="still-inside"')]
+    assert table.count("<tr>") == 2  # the heading and the one flag
+    assert f"出入证 {number:04d} · 王建国" in table and "业主在场，取工具" in table
+    assert "查验不通过仍放行" in table and "在过期名单上查验" in table
+
+
+def test_an_override_alone_names_its_pass_and_worker(app):
+    pass_id = a_pass(app, a_permit(app))
+    reply = Tablet(app, "guard1").push(
+        gate_record(1, pass_id=pass_id, shown="outside_hours", override_reason="业主陪同")
+    )
+    assert reply.get_json()["results"][0]["flags"] == ["gate_override"]
+    (row,) = flags_of(app)
+    assert row.detail["worker"] == "王建国" and row.detail["pass_number"]
+    assert row.detail["why"] == "业主陪同" and row.detail["also"] == []
 
 
 def test_overrides_and_stale_lists_are_flagged(app):

@@ -7,6 +7,7 @@ import uuid
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,13 +31,13 @@ DEFAULT_STALE_HOURS = 12
 
 
 class PermitState(LabelledEnum):
-    ACTIVE = "active", _l("Active")
+    ACTIVE = "active", lazy_pgettext("permit state", "Active")
     SUSPENDED = "suspended", _l("Suspended")
     CLOSED = "closed", _l("Closed")
 
 
 class PassState(LabelledEnum):
-    LIVE = "live", _l("Valid")
+    LIVE = "live", lazy_pgettext("pass state", "Valid")
     REVOKED = "revoked", _l("Revoked")
 
 

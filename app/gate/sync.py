@@ -250,61 +250,58 @@ def record_event(context: MutationContext, args: dict) -> None:
             "stale": args["stale"],
         },
     )
-    times = {
+    detail = {
         "device_time": context.device_time.isoformat(),
         "received_at": context.received_at.isoformat(),
         "shown": args["shown"].value,
         "direction": args["direction"].value,
+        **_who(target),
     }
-    record = ("gate_event", args["id"])
-    if args["override_reason"]:
-        context.flag("gate_override", *record, why=args["override_reason"], **times)
-    if args["stale"]:
-        synced = args["list_synced_at"]
-        context.flag(
-            "gate_stale_list", *record, list_synced_at=synced and synced.isoformat(), **times
-        )
+    # One event, one flag: the gravest of its reasons names it, the others go with it.
+    reasons = []
     if isinstance(target, WorkerPass) and args["direction"] is Direction.ENTRY:
-        _flag_entry_on_dead_pass(context, target, record, times)
+        reasons += _entry_on_dead_pass(context, target, detail)
     if isinstance(target, ExitPass):
-        _release(context, target, args["id"], record, times)
+        reasons += _release(context, target, args["id"], detail)
+    if args["override_reason"]:
+        reasons.append("gate_override")
+        detail["why"] = args["override_reason"]
+    if args["stale"]:
+        reasons.append("gate_stale_list")
+        synced = args["list_synced_at"]
+        detail["list_synced_at"] = synced and synced.isoformat()
+    if reasons:
+        context.flag(reasons[0], "gate_event", args["id"], also=reasons[1:], **detail)
 
 
-def _flag_entry_on_dead_pass(context, worker_pass: WorkerPass, record, times) -> None:
+def _who(target) -> dict:
+    """The pass and the worker (or the exit pass) a flag names."""
+    if isinstance(target, WorkerPass):
+        return {"pass_number": target.number, "worker": target.name}
+    return {"exit_pass_number": target.number}
+
+
+def _entry_on_dead_pass(context, worker_pass: WorkerPass, detail: dict) -> list[str]:
     """An entry on a pass revoked or expired at the device's time happened: it is kept,
     and the office is told."""
     zone = ZoneInfo(zone_of(worker_pass.property_id))
     device_day = context.device_time.astimezone(zone).date()
-    who = {"pass_number": worker_pass.number, "worker": worker_pass.name}
     if worker_pass.state is PassState.REVOKED and worker_pass.revoked_at <= context.device_time:
-        context.flag(
-            "gate_entry_revoked",
-            *record,
-            revoked_at=worker_pass.revoked_at.isoformat(),
-            revoked_reason=worker_pass.revoked_reason,
-            **who,
-            **times,
-        )
-    elif device_day > worker_pass.valid_until:
-        context.flag(
-            "gate_entry_expired",
-            *record,
-            valid_until=worker_pass.valid_until.isoformat(),
-            **who,
-            **times,
-        )
+        detail["revoked_at"] = worker_pass.revoked_at.isoformat()
+        detail["revoked_reason"] = worker_pass.revoked_reason
+        return ["gate_entry_revoked"]
+    if device_day > worker_pass.valid_until:
+        detail["valid_until"] = worker_pass.valid_until.isoformat()
+        return ["gate_entry_expired"]
+    return []
 
 
-def _release(context, exit_pass: ExitPass, event_id, record, times) -> None:
+def _release(context, exit_pass: ExitPass, event_id, detail: dict) -> list[str]:
     """An exit pass releases once; a second use (two tablets offline) is flagged."""
     if exit_pass.released_event_id is None:
         exit_pass.released_at = context.device_time
         exit_pass.released_event_id = event_id
     elif exit_pass.released_event_id != event_id:
-        context.flag(
-            "exit_pass_reused",
-            *record,
-            exit_pass_number=exit_pass.number,
-            first_released_at=exit_pass.released_at.isoformat(),
-            **times,
-        )
+        detail["first_released_at"] = exit_pass.released_at.isoformat()
+        return ["exit_pass_reused"]
+    return []

@@ -8,7 +8,7 @@ import { holder } from "../holder.js";
 import { enqueue, getMeta } from "../store.js";
 import { afterChange } from "../sync.js";
 import { fill } from "../text.js";
-import { clockTime } from "../time.js";
+import { clockTime, propertyZone } from "../time.js";
 import { localRecords, waitingChanges } from "../views.js";
 
 const MUTATION = "gate.record@1";
@@ -99,7 +99,8 @@ function startGateCheck(section) {
         : fill(section.dataset.listAge, { time: clockTime(syncedAt), ago: ago(section, syncedAt, now) });
     const old = list && stale();
     age.classList.toggle("stale", Boolean(old));
-    warning.hidden = !old;
+    // A list never loaded says so on the age line itself; the warning is for an old one.
+    warning.hidden = !old || syncedAt === null;
     warning.textContent = fill(warning.dataset.text, { hours: list?.settings.stale_hours ?? defaults.stale_hours });
   };
 
@@ -131,9 +132,14 @@ function startGateCheck(section) {
     return loading;
   };
 
+  // A field with nothing to say is left out, its label too.
   const setField = (name, value) => {
-    section.querySelector(`[data-field="${name}"]`).textContent = value ?? "";
+    const field = section.querySelector(`[data-field="${name}"]`);
+    field.textContent = value ?? "";
+    field.parentElement.hidden = !value;
   };
+
+  const hoursText = (hours) => hours.map(([start, end]) => `${start}–${end}`).join(section.dataset.hoursSeparator);
 
   const show = (result, started) => {
     current = result;
@@ -149,6 +155,11 @@ function startGateCheck(section) {
       detail = fill(section.dataset.alreadyInside, { time: clockTime(result.held.since) });
     if (state === "revoked") detail = result.retired ? section.dataset.reissued : (result.pass.revoked_reason ?? "");
     if (state === "used") detail = fill(section.dataset.releasedAt, { time: clockTime(result.usedAt) });
+    if (state === "outside_hours") detail = fill(section.dataset.workingHours, { hours: hoursText(result.hours) });
+    if (state === "unknown")
+      detail = result.typed
+        ? fill(section.dataset.unknownNumber, { number: result.typed })
+        : section.dataset.unknownCode;
     if (stale()) detail = `${detail} · ${section.dataset.staleMark}`;
     section.querySelector("#answer-detail").textContent = detail;
     const photo = section.querySelector("#answer-photo");
@@ -156,6 +167,7 @@ function startGateCheck(section) {
     photo.hidden = !thumbnail;
     if (thumbnail) photo.src = thumbnail;
     else photo.removeAttribute("src");
+    section.querySelector(".answer-who").hidden = !(result.pass || result.exit);
     const permit = result.pass ? list.permits.get(result.pass.permit_id) : null;
     setField("name", result.pass?.name ?? result.exit?.items);
     setField("company", permit?.company ?? result.exit?.carrier);
@@ -179,18 +191,19 @@ function startGateCheck(section) {
     await (loading ?? reload());
     const typed = text.trim();
     const now = new Date();
+    const zone = propertyZone();
     let result;
     const exitNumber = /^x0*(\d+)$/i.exec(typed);
     if (/^\d+$/.test(typed)) {
       const pass = list.passes.get(Number(typed));
-      result = pass ? { pass, ...passAnswer(list, { pass }, now) } : { state: "unknown" };
+      result = pass ? { pass, ...passAnswer(list, { pass }, now, zone) } : { state: "unknown", typed };
     } else if (exitNumber) {
       const exit = list.exits.get(Number(exitNumber[1]));
-      result = exit ? { exit, ...exitAnswer(list, exit, now) } : { state: "unknown" };
+      result = exit ? { exit, ...exitAnswer(list, exit, now, zone) } : { state: "unknown", typed };
     } else {
       const found = list.byQr.get(await sha256(typed));
-      if (found?.pass) result = { pass: found.pass, ...passAnswer(list, found, now) };
-      else if (found?.exit) result = { exit: found.exit, ...exitAnswer(list, found.exit, now) };
+      if (found?.pass) result = { pass: found.pass, ...passAnswer(list, found, now, zone) };
+      else if (found?.exit) result = { exit: found.exit, ...exitAnswer(list, found.exit, now, zone) };
       else result = { state: "unknown" };
     }
     show(result, started);
