@@ -10,8 +10,15 @@ from app.extensions import db
 from app.models import Property, utcnow
 from app.repairs.demo import ASSIGN, FIX, START, ticket_with_moves
 from app.repairs.models import RepairCategory, RepairTicket, TicketState
-from e2e.support import DESKTOP, TABLET_PORTRAIT, png, requests_while_offline, sign_in
-from e2e.test_accessibility import open_axe_page, violations
+from e2e.support import (
+    DESKTOP,
+    TABLET_PORTRAIT,
+    open_axe_page,
+    png,
+    requests_while_offline,
+    sign_in,
+    violations,
+)
 
 SYNCED = "全部已同步"
 

@@ -18,7 +18,7 @@ from sqlalchemy import inspect, select, text
 from app import create_app
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.models import Property, Role, User
+from app.models import Area, Building, Floor, Property, Role, User
 from tests.databases import throwaway_postgres
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -247,3 +247,25 @@ def duty_entry(mutation_id: int, acting_user_id: int | None = None, **args) -> d
     if acting_user_id is not None:
         mutation["acting_user_id"] = acting_user_id
     return mutation
+
+
+def an_area(app, property_code="DEMO") -> int:
+    """The id of one area of the property ``property_code``."""
+    with app.app_context():
+        return db.session.scalar(
+            select(Area.id)
+            .join(Floor)
+            .join(Building)
+            .join(Property)
+            .where(Property.code == property_code)
+            .limit(1)
+        )
+
+
+def a_photo_in_the_duty_log(app) -> uuid.UUID:
+    """A photo floor1's tablet uploaded and attached to a duty-log entry."""
+    tablet = Tablet(app, "floor1")
+    photo_id = uuid.uuid4()
+    assert tablet.upload(photo_id, JPEG).status_code == 201
+    tablet.push(duty_entry(1, photo_ids=[str(photo_id)]))
+    return photo_id
