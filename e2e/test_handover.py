@@ -121,3 +121,29 @@ def test_five_wrong_pins_lock_the_hand_over_until_the_tablet_syncs(tablet, live_
     try_pin(hand_over, PIN)
     expect(hand_over).to_be_hidden()
     expect(page.locator("header .user-name")).to_have_text("赵保安")
+
+
+def test_after_a_hand_over_the_duty_log_lists_the_new_holder_s_own_entries(tablet, live_server):
+    add_guard_with_pin(live_server)
+    page = tablet("guard1")
+    page.goto("/duty/")
+    mine = page.locator("#my-entries")
+    write_entry(page, "上一班：南门已巡")
+    expect(mine.locator("li.synced", has_text="上一班：南门已巡")).to_be_visible()
+
+    page.context.set_offline(True)
+    open_user_menu(page)
+    page.get_by_role("button", name="退出登录").click()
+    try_pin(page.locator("#hand-over"), PIN)
+    expect(page.locator("header .user-name")).to_have_text("赵保安")
+    write_entry(page, "这一班：北门有快递堆放")
+    expect(mine.locator("li.waiting", has_text="这一班：北门有快递堆放")).to_be_visible()
+    expect(mine).not_to_contain_text("上一班：南门已巡")
+
+    page.context.set_offline(False)
+    page.locator("#sync-chip").click()
+    page.locator("#sync-queue").get_by_role("button", name="立即同步").click()
+    # Synced, the new holder's entry stays listed as theirs; the first holder's stays out.
+    expect(mine.locator("li.synced", has_text="这一班：北门有快递堆放")).to_be_visible()
+    expect(mine.locator("li")).to_have_count(1)
+    assert made_by(live_server, "这一班：北门有快递堆放") == "guard2"
