@@ -36,6 +36,9 @@ ALL_ROLES = frozenset(Role)
 PUBLIC = "public"
 # Flask's own static route cannot carry an attribute, so it is named here.
 PUBLIC_ENDPOINTS = frozenset({"static"})
+# Set on the session of a browser whose device was revoked: its sign-in page says so and
+# offers no form, since no sign-in can succeed there again.
+REVOKED_DEVICE = "device_revoked"
 # Writing last-seen on every request would turn reads into writes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
@@ -139,7 +142,7 @@ def _load_signed_in_user() -> None:
         device = db.session.get(Device, _uuid(session["device_id"]))
         if device is None or device.revoked:
             sign_out()
-            flash(_("This device has been revoked. Please contact the service centre."), "error")
+            session[REVOKED_DEVICE] = True
             return
         if _ended_by_sign_out(device):
             sign_out()

@@ -235,7 +235,7 @@ class User(db.Model):
         """Whether this user may change ``other``'s account on the admin pages."""
         if self.role is Role.ADMIN:
             return True
-        if self.role is not Role.OFFICE or other.role is Role.ADMIN:
+        if self.role not in (Role.OFFICE, Role.SUPERVISOR) or other.role is Role.ADMIN:
             return False
         own = {p.id for p in self.properties}
         return bool(own) and {p.id for p in other.properties} <= own

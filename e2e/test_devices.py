@@ -68,7 +68,7 @@ def test_a_browser_signing_in_again_as_anyone_stays_one_device(new_page, live_se
 
 def test_office_names_a_tablet_in_the_list(new_page, live_server):
     page, _tablet, device_id = office_and_a_tablet(new_page, DESKTOP)
-    device_row(page, device_id).get_by_role("button", name="命名").click()
+    device_row(page, device_id).get_by_role("button", name="重命名").click()
     name = page.get_by_label("设备名称")
     expect(name).to_be_focused()
     name.fill("1号门岗平板")
@@ -101,6 +101,29 @@ def test_office_revokes_a_tablet_after_confirming_with_a_reason(new_page, live_s
         assert db.session.get(Device, device_id).revoked_reason == "平板丢失"
     tablet.goto("/")
     expect(tablet.get_by_role("heading", level=1)).to_have_text("登录")
+    # A revoked tablet says so, and offers no sign-in that could only be refused.
+    expect(tablet.get_by_role("alert")).to_have_text("此设备已停用，请联系客服中心。")
+    expect(tablet.locator("#login-form")).to_have_count(0)
+    expect(tablet.get_by_label("用户名")).to_have_count(0)
+
+
+def test_the_device_list_s_buttons_keep_their_words_on_one_line_on_a_desktop(new_page):
+    page, _tablet, device_id = office_and_a_tablet(new_page, DESKTOP)
+    open_revoke(page, device_id)
+    # A long reason widens its column the most: the table then squeezes the others.
+    page.get_by_label("原因").fill("屏幕碎裂，已送修，待更换新平板后再启用。" * 4)
+    with page.expect_navigation():
+        page.get_by_role("button", name="确认停用").click()
+    expect(device_row(page, device_id)).to_contain_text("屏幕碎裂")
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('main table button')].map((button) => {
+            const text = document.createRange();
+            text.selectNodeContents(button);
+            return [button.textContent.trim(), text.getClientRects().length];
+        })"""
+    )
+    assert lines and all(count == 1 for _text, count in lines), lines
+    assert {"重命名", "停用"} <= {text for text, _count in lines}
 
 
 def test_the_device_list_and_its_confirmation_are_usable_by_touch(new_page):

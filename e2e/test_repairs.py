@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -10,10 +11,18 @@ from app.extensions import db
 from app.models import Property, utcnow
 from app.repairs.demo import ASSIGN, FIX, START, ticket_with_moves
 from app.repairs.models import RepairCategory, RepairTicket, TicketState
-from e2e.support import DESKTOP, TABLET_PORTRAIT, png, requests_while_offline, sign_in
-from e2e.test_accessibility import open_axe_page, violations
+from e2e.support import (
+    DESKTOP,
+    TABLET_PORTRAIT,
+    open_axe_page,
+    png,
+    requests_while_offline,
+    sign_in,
+    violations,
+)
 
 SYNCED = "全部已同步"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def assigned_ticket(live_server, note: str) -> RepairTicket:
@@ -38,8 +47,13 @@ def test_an_engineer_fixes_a_ticket_offline_and_the_office_sees_every_step(
     ticket = assigned_ticket(live_server, "12 层茶水间筒灯不亮")
     page = tablet("eng1")
     page.goto("/repairs/")
+    expect(page.locator("h1")).to_have_text("我的维修单")
     link = page.get_by_role("link", name=re.compile(f"#{ticket.number} · 照明"))
     expect(link).to_be_visible()
+    # The list says what is broken, where, and since when.
+    expect(link).to_contain_text("12 层茶水间筒灯不亮")
+    expect(link).to_contain_text("12层办公区")
+    expect(link).to_contain_text("1 小时前")
 
     page.context.set_offline(True)
     received = len(live_server.requests)
@@ -48,6 +62,9 @@ def test_an_engineer_fixes_a_ticket_offline_and_the_office_sees_every_step(
     detail = page.locator(".ticket-detail")
     expect(detail.locator(".ticket-state strong")).to_have_text("已派")
     expect(detail.locator(".ticket-state em")).to_be_hidden()
+    # Chromium runs on UTC: the history's times are the property's (Shanghai) all the same.
+    opened = ticket.device_time.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+    expect(detail.locator(".steps li").first).to_contain_text(f"{opened} 待派")
     expect(detail).to_contain_text("陈主管 · 派给 刘工程")
     # Only the next step is offered: assigned, the engineer begins.
     expect(page.locator("#move-fix")).to_be_hidden()
@@ -61,6 +78,11 @@ def test_an_engineer_fixes_a_ticket_offline_and_the_office_sees_every_step(
     )
     page.locator("#move-fix").get_by_role("button", name="维修完成").click()
     expect(detail.locator(".ticket-state strong")).to_have_text("已修")
+    # The photo of 已修 shows in its step at once, from the tablet itself.
+    fixed_step = detail.locator(".steps li", has_text="已更换两支灯管")
+    expect(fixed_step.locator("img")).to_have_count(1)
+    expect(fixed_step.locator("img")).to_have_js_property("complete", True)
+    assert fixed_step.locator("img").evaluate("(img) => img.naturalWidth") > 0
     expect(page.locator("#sync-chip")).to_contain_text("2 条待同步")
     # A reload offline finds the ticket where the engineer left it.
     page.reload()
@@ -74,8 +96,11 @@ def test_an_engineer_fixes_a_ticket_offline_and_the_office_sees_every_step(
     expect(page.locator("#sync-chip")).to_contain_text(SYNCED, timeout=15_000)
     # The server's copy replaces the device's own: the steps arrived, the photo with them.
     expect(detail.locator(".ticket-state em")).to_be_hidden()
-    photo = detail.locator(".ticket-photos img")
+    photo = detail.locator(".steps li", has_text="已更换两支灯管").locator("img")
     expect(photo).to_have_count(1)
+    expect(photo).to_have_attribute("src", re.compile("^/attachments/"))
+    expect(photo).to_have_js_property("complete", True)
+    assert photo.evaluate("(img) => img.naturalWidth") > 0
     expect(page.locator("#move-fix")).to_be_hidden()
     with live_server.app.app_context():
         fixed = db.session.get(RepairTicket, ticket.id)

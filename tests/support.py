@@ -336,3 +336,25 @@ def an_exit_pass(app) -> int:
         )
         db.session.commit()
         return exit_pass.id
+
+
+def an_area(app, property_code="DEMO") -> int:
+    """The id of one area of the property ``property_code``."""
+    with app.app_context():
+        return db.session.scalar(
+            select(Area.id)
+            .join(Floor)
+            .join(Building)
+            .join(Property)
+            .where(Property.code == property_code)
+            .limit(1)
+        )
+
+
+def a_photo_in_the_duty_log(app) -> uuid.UUID:
+    """A photo floor1's tablet uploaded and attached to a duty-log entry."""
+    tablet = Tablet(app, "floor1")
+    photo_id = uuid.uuid4()
+    assert tablet.upload(photo_id, JPEG).status_code == 201
+    tablet.push(duty_entry(1, photo_ids=[str(photo_id)]))
+    return photo_id

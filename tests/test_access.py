@@ -13,12 +13,14 @@ from werkzeug.routing import Rule
 from app.access import PUBLIC, allowed_roles_of, roles_allowed
 from app.extensions import db
 from app.models import Role, User
+from app.navigation import nav_items_for
 from tests.support import AuthActions, Tablet, csrf_token_of, session_of, table_contents
 
 FLOOR, GUARD, OFFICE = Role.FLOOR_STAFF, Role.GUARD, Role.OFFICE
 SUPERVISOR, ENGINEERING, ADMIN = Role.SUPERVISOR, Role.ENGINEERING, Role.ADMIN
 EVERYONE = frozenset(Role)
-MANAGERS = frozenset({ADMIN, OFFICE})
+# The supervisor gets at least what the office has (accounts, devices, rooms included).
+MANAGERS = frozenset({ADMIN, OFFICE, SUPERVISOR})
 REVIEWERS = frozenset({OFFICE, SUPERVISOR, ADMIN})
 WRITERS = frozenset({FLOOR, GUARD})
 ADMIN_ONLY = frozenset({ADMIN})
@@ -154,6 +156,24 @@ def test_the_table_names_every_route_of_the_app(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert sorted(endpoints - ROUTE_ROLES.keys()) == [], "routes missing from ROUTE_ROLES"
     assert sorted(ROUTE_ROLES.keys() - endpoints) == [], "ROUTE_ROLES names routes that are gone"
+
+
+def test_the_supervisor_may_use_every_route_and_page_the_office_may(app):
+    """Checked on the views' own declarations and the navigation, not on the table only."""
+    with app.test_request_context():
+        declared = {
+            rule.endpoint: allowed_roles_of(rule.endpoint) for rule in app.url_map.iter_rules()
+        }
+        office_only = sorted(
+            endpoint
+            for endpoint, roles in declared.items()
+            if roles != PUBLIC and OFFICE in roles and SUPERVISOR not in roles
+        )
+        office_nav = {entry.endpoint for entry in nav_items_for(OFFICE)}
+        supervisor_nav = {entry.endpoint for entry in nav_items_for(SUPERVISOR)}
+    assert office_only == []
+    assert sorted(office_nav - supervisor_nav) == []
+    assert {"admin.users", "admin.devices"} <= supervisor_nav
 
 
 def test_each_view_declares_the_roles_of_the_table(app):

@@ -1,10 +1,12 @@
-"""Accounts: what the admin and the office may do, and bad input."""
+"""Accounts: what the admin, the office and the supervisor may do, and bad input."""
+
+import uuid
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Property, Role, User
-from tests.support import AuthActions, add_other_property, table_contents
+from app.models import Device, Property, Role, User
+from tests.support import AuthActions, Tablet, add_other_property, table_contents
 
 
 def demo_property_id(app) -> int:
@@ -134,3 +136,25 @@ def test_password_reset(app, client, auth):
     other = AuthActions(app.test_client())
     assert other.login("guard1", "kefu-demo").status_code == 401
     assert other.login("guard1", "new-password-1").status_code == 302
+
+
+def test_the_supervisor_manages_the_accounts_and_devices_of_their_property(app, client, auth):
+    add_other_property(app)
+    tablet = Tablet(app, "guard1")
+    auth.login("super1")
+    listing = client.get("/admin/users").get_data(as_text=True)
+    assert "guard1" in listing and "outsider" not in listing
+    assert auth.post("/admin/users/new", new_account(app)).status_code == 302
+    with app.app_context():
+        guard_id = db.session.scalar(select(User.id).where(User.username == "guard1"))
+        admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+    response = auth.post(f"/admin/users/{guard_id}/password", {"password": "new-password-1"})
+    assert response.status_code == 302
+    assert client.get(f"/admin/users/{admin_id}").status_code == 404
+    assert auth.post("/admin/users/new", new_account(app, role="admin")).status_code == 422
+
+    assert client.get("/admin/devices").status_code == 200
+    revoke = f"/admin/devices/{tablet.device_id}/revoke"
+    assert auth.post(revoke, {"reason": "丢失"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Device, uuid.UUID(str(tablet.device_id))).revoked

@@ -2,15 +2,7 @@
 
 import uuid
 
-from tests.support import JPEG, AuthActions, Tablet, duty_entry, office_elsewhere
-
-
-def a_photo_in_the_duty_log(app) -> uuid.UUID:
-    tablet = Tablet(app, "floor1")
-    photo_id = uuid.uuid4()
-    assert tablet.upload(photo_id, JPEG).status_code == 201
-    tablet.push(duty_entry(1, photo_ids=[str(photo_id)]))
-    return photo_id
+from tests.support import JPEG, AuthActions, Tablet, a_photo_in_the_duty_log, office_elsewhere
 
 
 def test_the_office_of_the_photos_property_sees_it_privately(app, client, auth):

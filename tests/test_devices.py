@@ -3,14 +3,14 @@ row per browser however often it signs in."""
 
 import secrets
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import event, func, insert, select
 
 from app.extensions import db
-from app.models import Device
+from app.models import Device, User
 from sync.tables import client as sync_client
-from tests.support import AuthActions, add_other_property, table_contents
+from tests.support import AuthActions, Tablet, add_other_property, table_contents
 
 
 def enrolled_tablet(app, username="floor1", password="kefu-demo") -> uuid.UUID:
@@ -120,7 +120,7 @@ def test_revoking_asks_for_confirmation_with_a_reason(app, client, auth):
     tablet = enrolled_tablet(app)
     auth.login("office1")
     page = client.get("/admin/devices").get_data(as_text=True)
-    listing = page[page.index("<table") : page.index("</table>")]
+    listing = page[page.index("<table") : page.rindex("</table>")]
     # The list's button only opens the confirmation; nothing there revokes.
     assert f'<form method="get" action="/admin/devices/{tablet}/revoke"' in listing
     assert 'method="post"' not in listing
@@ -220,3 +220,64 @@ def test_an_office_desktop_signing_in_every_day_stays_one_row(app, client, auth)
         assert auth.logout().status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Device)) == 1
+
+
+def section(page: str, section_id: str) -> str:
+    start = page.index(f'id="{section_id}"')
+    return page[start : page.index("</table>", start)]
+
+
+def test_the_last_user_is_whoever_held_the_tablet_at_its_last_sync(app, client, auth):
+    with app.app_context():
+        guard2 = db.session.scalar(select(User).where(User.username == "guard2"))
+        guard2.set_pin("246810")
+        db.session.commit()
+        guard1_id = db.session.scalar(select(User.id).where(User.username == "guard1"))
+        guard2_id = guard2.id
+    tablet = Tablet(app, "guard1")
+    tablet.pull()
+    taken = {
+        "id": 1,
+        "name": "handover.take@1",
+        "args": {"user_id": guard2_id, "from_user_id": guard1_id},
+        "device_time": datetime.now(UTC).isoformat(),
+        "acting_user_id": guard1_id,
+    }
+    assert tablet.push(taken).get_json()["results"][0]["status"] == "applied"
+    tablet.pull()
+    auth.login("office1")
+    rows = client.get("/admin/devices").get_data(as_text=True).split("<tr")
+    (row,) = [row for row in rows if str(tablet.device_id)[:8] in row]
+    assert "赵保安 (guard2)" in row and "guard1" not in row
+
+
+def test_desktop_browsers_that_never_sync_are_listed_apart_from_tablets(app, client, auth):
+    tablet = Tablet(app, "floor1")
+    desktop = enrolled_tablet(app, "office1")
+    auth.login("office1")
+    page = client.get("/admin/devices").get_data(as_text=True)
+    tablets, desktops = section(page, "tablets"), section(page, "desktops")
+    assert str(tablet.device_id)[:8] in tablets and str(tablet.device_id)[:8] not in desktops
+    assert str(desktop)[:8] in desktops and str(desktop)[:8] not in tablets
+
+
+def test_a_revoked_tablet_shows_its_message_and_no_sign_in_form(app, client, auth):
+    browser = {"device_id": uuid.uuid4(), "device_secret": secrets.token_hex(32)}
+    tablet = app.test_client()
+    AuthActions(tablet).login("floor1", **browser)
+    auth.login("office1")
+    assert (
+        auth.post(f"/admin/devices/{browser['device_id']}/revoke", {"reason": "丢失"}).status_code
+        == 302
+    )
+    revoked_message = "此设备已停用，请联系客服中心。"
+    page = tablet.get("/", follow_redirects=True).get_data(as_text=True)
+    assert revoked_message in page and 'id="login-form"' not in page
+    # A browser that lost its session tries to sign in again: the same answer, no form.
+    fresh = app.test_client()
+    refused = AuthActions(fresh).login("floor1", **browser)
+    assert refused.status_code == 403
+    body = refused.get_data(as_text=True)
+    assert revoked_message in body and 'id="login-form"' not in body
+    page = fresh.get("/auth/login").get_data(as_text=True)
+    assert revoked_message in page and 'id="login-form"' not in page

@@ -7,19 +7,7 @@ from sqlalchemy import select
 from app.duty.models import DutyEntry
 from app.extensions import db
 from app.models import Area, AreaKind, Building, Floor, Property
-from tests.support import Tablet, duty_entry
-
-
-def an_area(app, property_code="DEMO") -> int:
-    with app.app_context():
-        return db.session.scalar(
-            select(Area.id)
-            .join(Floor)
-            .join(Building)
-            .join(Property)
-            .where(Property.code == property_code)
-            .limit(1)
-        )
+from tests.support import Tablet, an_area, duty_entry
 
 
 def other_property_area(app) -> int:

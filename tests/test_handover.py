@@ -145,3 +145,35 @@ def test_a_disabled_holder_can_no_longer_act_on_the_device(app):
         "results"
     ]
     assert result["reason"] == "not_a_holder"
+
+
+def duty_entries_pulled(tablet: Tablet) -> dict[str, int]:
+    """The duty-log entries the tablet's pull holds, text to who made it."""
+    reply = tablet.pull().get_json()
+    return {
+        change["data"]["text"]: change["data"]["created_by_id"]
+        for change in reply["changes"]
+        if change["kind"] == "duty_entry" and change["op"] == "put"
+    }
+
+
+def test_a_tablet_holds_what_each_of_its_holders_of_today_made_on_it(app):
+    guard3 = add_guard(app)
+    guard1 = user_id(app, "guard1")
+    tablet = Tablet(app, "guard1")
+    tablet.push(duty_entry(1, acting_user_id=guard1, text="交班前：一切正常"))
+    assert duty_entries_pulled(tablet) == {"交班前：一切正常": guard1}
+    tablet.push(
+        take_over(2, guard3, guard1),
+        duty_entry(3, acting_user_id=guard3, text="接班后：3号门有人逗留"),
+    )
+    # The new holder's entries come back from the server like the first holder's, each
+    # saying who made it, so that the tablet lists the holder's own.
+    assert duty_entries_pulled(tablet) == {
+        "交班前：一切正常": guard1,
+        "接班后：3号门有人逗留": guard3,
+    }
+    # Someone of another role who wrote on their own tablet is not among them.
+    Tablet(app, "floor1").push(duty_entry(1, text="楼层：大堂灯不亮"))
+    tablet.cursor = None
+    assert set(duty_entries_pulled(tablet)) == {"交班前：一切正常", "接班后：3号门有人逗留"}

@@ -14,8 +14,7 @@ from app.models import Property, Role, User
 from app.repairs.models import RepairCategory, RepairStep, RepairTicket, TicketState
 from app.repairs.tickets import MOVES, open_ticket, refusal
 from sync.tables import attachment_ref, flag
-from tests.support import JPEG, AuthActions, Tablet, table_contents
-from tests.test_duty import an_area
+from tests.support import JPEG, AuthActions, Tablet, an_area, table_contents
 
 OPEN = "test.open_ticket@1"
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.security import CONTENT_SECURITY_POLICY
-from tests.support import make_test_app
-from tests.test_attachments import a_photo_in_the_duty_log
+from tests.support import a_photo_in_the_duty_log, make_test_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT_ROOT / "templates"

@@ -1,4 +1,5 @@
-"""Accounts and devices: the admin for every property, the office for its own."""
+"""Accounts and devices: the admin for every property, the office and the supervisor for
+their own."""
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
@@ -8,7 +9,8 @@ from app.models import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-MANAGERS = frozenset({Role.ADMIN, Role.OFFICE})
+# The supervisor has at least what the office has.
+MANAGERS = frozenset({Role.ADMIN, Role.OFFICE, Role.SUPERVISOR})
 
 PART = Job(
     "admin",

@@ -24,6 +24,7 @@ from app.models import (
     DEVICE_NAME_MAX,
     REVOKED_REASON_MAX,
     Device,
+    HandOver,
     Property,
     Role,
     User,
@@ -202,6 +203,25 @@ def _last_syncs(device_ids) -> dict[uuid.UUID, datetime]:
     return latest
 
 
+def _last_holders(device_ids) -> dict[uuid.UUID, User]:
+    """Who last held each of these devices, in one query: the latest hand-over the server
+    knows (a sign-in, or a PIN hand-over, which reaches it with the sync that follows it).
+
+    A device without one has no entry; its signed-in user stands in.
+    """
+    latest = (
+        select(func.max(HandOver.id))
+        .where(HandOver.device_id.in_(device_ids))
+        .group_by(HandOver.device_id)
+    )
+    rows = db.session.execute(
+        select(HandOver.device_id, User)
+        .join(User, User.id == HandOver.user_id)
+        .where(HandOver.id.in_(latest))
+    )
+    return {device_id: user for device_id, user in rows}
+
+
 @bp.route("/devices")
 @roles_allowed(*MANAGERS)
 def devices():
@@ -209,11 +229,16 @@ def devices():
         selectinload(Device.user), selectinload(Device.property), selectinload(Device.revoked_by)
     )
     listed = list(db.session.scalars(query))
+    device_ids = [device.id for device in listed]
     return render_page(
         "admin/devices.html",
         "content",
-        devices=listed,
-        last_syncs=_last_syncs([device.id for device in listed]),
+        # Only a browser that took a sync token pulls and pushes: the office's desktops
+        # sign in and read, and are listed apart.
+        tablets=[device for device in listed if device.token_hash is not None],
+        desktops=[device for device in listed if device.token_hash is None],
+        last_syncs=_last_syncs(device_ids),
+        last_holders=_last_holders(device_ids),
     )
 
 

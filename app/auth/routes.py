@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.access import (
     ALL_ROLES,
+    REVOKED_DEVICE,
     end_device_session,
     hash_token,
     public,
@@ -33,12 +34,16 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _login_page(status: int = 200, errors=None, message: str | None = None):
+    if session.get(REVOKED_DEVICE):
+        status = 403 if request.method == "POST" else status
+        message = _("This device has been revoked. Please contact the service centre.")
     return render_page(
         "auth/login.html",
         "login_form",
         status=status,
         errors=errors or {},
         message=message,
+        revoked=session.get(REVOKED_DEVICE, False),
         username=request.form.get("username", ""),
         next=_safe_next(request.values.get("next")),
     )
@@ -66,6 +71,7 @@ def _enroll_device(user: User, device_id, secret) -> tuple[Device | None, str | 
         return None, None
     device = db.session.get(Device, device_id)
     if device is not None and device.revoked:
+        session[REVOKED_DEVICE] = True
         return None, _("This device has been revoked. Please contact the service centre.")
     if (
         device is not None

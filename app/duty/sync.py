@@ -23,6 +23,8 @@ def serialize(entry: DutyEntry) -> dict:
         "photo_ids": list(entry.photo_ids or []),
         "device_time": device_time_as_reported(entry).isoformat(),
         "received_at": entry.received_at.isoformat(),
+        # A shared tablet lists its current holder's own entries among its holders'.
+        "created_by_id": entry.created_by_id,
     }
 
 

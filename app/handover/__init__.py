@@ -4,7 +4,12 @@ act on a device (sync/PROTOCOL.md, "Shared devices")."""
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
-from app.handover.sync import TakeArgs, holder_of, take_over
+from app.handover.sync import (
+    TakeArgs,
+    devices_hold_their_holders_records,
+    holder_of,
+    take_over,
+)
 from app.jobs import Job, Mutation, NavEntry
 from app.navigation import TABLET_ROLES
 from sync.registry import Registry
@@ -34,6 +39,7 @@ PART = HandOverPart(
             from_form=False,
         )
     ],
+    scope_rules=[devices_hold_their_holders_records],
     reason_labels={
         "not_a_holder": _l("Made by someone who had not taken the device over"),
         "offline_hand_over": _l("Device handed over offline by PIN"),

@@ -1,9 +1,12 @@
 """Hand-overs on the device: the one a tablet reports, and who may act on a device."""
 
+from datetime import timedelta
+
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from app.models import HandOver, Role, User, colleagues
+from app.extensions import db
+from app.models import HandOver, Role, User, colleagues, utcnow
 from sync.handlers import MutationContext
 from sync.registry import Actor
 
@@ -27,6 +30,33 @@ def holder_of(session, actor: Actor, user_id: int) -> Actor | None:
     if handed is None:
         return None
     return Actor(actor.device_id, user.id, user.role.value, actor.property_id)
+
+
+# A tablet lists its holder's records of the day; a day and a half covers any time zone
+# (as the duty log's entries stay on a device, app.duty.sync.KEPT_ON_DEVICE).
+HOLDERS_OF_TODAY = timedelta(hours=36)
+
+
+def devices_hold_their_holders_records(actor: Actor) -> set[str]:
+    """A shared tablet holds what each of its holders of today made, not only what its
+    signed-in user did: whoever holds it after a PIN hand-over sees their own records.
+    Only colleagues (the device's property and role, still active) count, so a tablet
+    never receives another role's records."""
+    if actor.device_id is None:
+        return set()
+    holders = db.session.scalars(
+        colleagues(actor.property_id, Role(actor.role))
+        .with_only_columns(User.id)
+        .where(
+            User.id.in_(
+                select(HandOver.user_id).where(
+                    (HandOver.device_id == actor.device_id)
+                    & (HandOver.received_at >= utcnow() - HOLDERS_OF_TODAY)
+                )
+            )
+        )
+    )
+    return {f"user:{user_id}" for user_id in holders}
 
 
 class TakeArgs(Schema):

@@ -13,7 +13,7 @@ bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 FLOOR = frozenset({Role.FLOOR_STAFF})
 DESK = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.ADMIN})
 APPROVERS = frozenset({Role.SUPERVISOR})
-ROOM_KEEPERS = frozenset({Role.OFFICE, Role.ADMIN})
+ROOM_KEEPERS = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.ADMIN})
 
 from app.rooms import routes  # noqa: E402,F401
 from app.rooms.demo import add_demo_rooms  # noqa: E402

@@ -36,11 +36,16 @@ export async function localRecords(kind) {
   return (await recordsOf(kind)).map((record) => ({ ...record.data, id: record.id }));
 }
 
-/** Changes of one mutation still waiting in the outbox, as `{...args, device_time}`. */
+/** Changes of one mutation still waiting in the outbox, as `{...args, device_time,
+ * acting_user_id}` (who made it, on a tablet that people hand over). */
 export async function waitingChanges(mutationName) {
   return (await (await database()).getAll("outbox"))
     .filter((mutation) => mutation.name === mutationName)
-    .map((mutation) => ({ ...mutation.args, device_time: mutation.device_time }));
+    .map((mutation) => ({
+      ...mutation.args,
+      device_time: mutation.device_time,
+      acting_user_id: mutation.acting_user_id,
+    }));
 }
 
 export function startViews() {

@@ -1,7 +1,11 @@
 // Repair tickets on the device: the tickets it holds, by state, with the moves waiting in
 // its outbox already applied, so that an engineer working offline sees where each stands.
 import { holder } from "../holder.js";
+import { all } from "../store.js";
+import { fill } from "../text.js";
+import { clockTime, propertyZone } from "../time.js";
 import { defineView, localRecords, waitingChanges } from "../views.js";
+import { wallClock } from "../zones.js";
 
 // What needs doing first comes first.
 const NIL_ID = "00000000-0000-0000-0000-000000000000";
@@ -21,14 +25,43 @@ function pageJson(name) {
   return held[name];
 }
 
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const twoDigits = (number) => String(number).padStart(2, "0");
+
+/** "MM-DD HH:mm" of `moment` on the property's clocks, whatever the tablet's zone. */
 function shortTime(moment) {
-  return new Date(moment).toLocaleString([], {
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  });
+  const wall = wallClock(new Date(moment).getTime(), propertyZone());
+  return `${twoDigits(wall.month)}-${twoDigits(wall.day)} ${clockTime(moment)}`;
+}
+
+/** How long ago `moment` was, in the page's words ("3 天前"). */
+function age(moment, data) {
+  const elapsed = Math.max(0, Date.now() - new Date(moment).getTime());
+  if (elapsed < MINUTE) return data.ageNow;
+  if (elapsed < HOUR) return fill(data.ageMinutes, { count: Math.floor(elapsed / MINUTE) });
+  if (elapsed < DAY) return fill(data.ageHours, { count: Math.floor(elapsed / HOUR) });
+  return fill(data.ageDays, { count: Math.floor(elapsed / DAY) });
+}
+
+// Photos still on the tablet are shown from there (the server has them only once sent);
+// the object URLs of the previous drawing are let go at the next.
+let shownBlobs = [];
+
+/** Where each photo of this device's tickets is shown from: the tablet's own copy while
+ * it has one, else the server. */
+async function photoSources(data) {
+  for (const url of shownBlobs) URL.revokeObjectURL(url);
+  shownBlobs = [];
+  const onDevice = new Map((await all("photos")).filter((photo) => photo.blob).map((photo) => [photo.id, photo.blob]));
+  return (photoId) => {
+    const blob = onDevice.get(photoId);
+    if (!blob) return data.photoUrl.replace(NIL_ID, photoId);
+    const url = URL.createObjectURL(blob);
+    shownBlobs.push(url);
+    return url;
+  };
 }
 
 function selectedId() {
@@ -61,6 +94,7 @@ async function ticketsHere(data) {
       to_state: change.target,
       by: person?.name ?? "",
       note: change.note,
+      photo_ids: change.photo_ids ?? [],
       device_time: change.device_time,
       waiting: true,
     });
@@ -70,7 +104,9 @@ async function ticketsHere(data) {
   return [...tickets.values()];
 }
 
-function described(ticket, data) {
+/** A ticket as the views show it; its steps' photos where `photoSource` is given (the
+ * open ticket: the list shows none). */
+function described(ticket, data, photoSource = null) {
   const states = pageJson("states");
   const categories = pageJson("categories");
   const areas = pageJson("areas");
@@ -86,14 +122,13 @@ function described(ticket, data) {
     title: `#${ticket.number} · ${categories[ticket.category] ?? ticket.category}`,
     where,
     note: ticket.note,
-    // What the fault looked like; the server serves them, so they show once online.
-    photos: [ticket.photo_ids, ...ticket.steps.map((step) => step.photo_ids ?? [])]
-      .flat()
-      .map((photoId) => data.photoUrl.replace(NIL_ID, photoId)),
+    age: age(ticket.device_time, data),
     steps: ticket.steps.map((step) => ({
       id: step.id,
       kind: step.waiting ? "waiting" : "synced",
       time: shortTime(step.device_time),
+      // Each step's photos beside it: the fault's at the opening, the repair's at 已修.
+      photos: photoSource ? (step.photo_ids ?? []).map(photoSource) : [],
       line: [
         states[step.to_state] ?? step.to_state,
         step.by,
@@ -141,7 +176,7 @@ defineView("repairTicket", async () => {
   const data = page();
   const ticket = (await ticketsHere(data)).find((held) => held.id === selectedId());
   await offerMoves(ticket);
-  return ticket ? [described(ticket, data)] : [];
+  return ticket ? [described(ticket, data, await photoSources(data))] : [];
 });
 
 // Opening a ticket, or going back to the list, redraws the views.
