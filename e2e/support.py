@@ -169,3 +169,27 @@ def entries_of(live_server, text_prefix: str) -> list[DutyEntry]:
         return list(
             db.session.scalars(select(DutyEntry).where(DutyEntry.text.startswith(text_prefix)))
         )
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+
+
+def violations(page: Page, context: str = "document") -> list[str]:
+    """The serious and critical findings of axe on the page (or within ``context``)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        f"() => axe.run({context}, {{resultTypes: ['violations']}})",
+    )
+    return [
+        f"{page.url} {found['id']} ({found['impact']}): "
+        + ", ".join(str(node["target"]) for node in found["nodes"])
+        for found in results["violations"]
+        if found["impact"] in BLOCKING
+    ]
+
+
+def open_axe_page(new_page, viewport) -> Page:
+    # The injected axe script is not one of ours: the CSP would refuse it.
+    return new_page(viewport, bypass_csp=True)

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Area, AreaKind, Building, Property, User, areas_at
 from app.places import CHECKPOINT_PREFIX
-from e2e.support import DESKTOP, sign_in
-from e2e.test_accessibility import violations
+from e2e.support import DESKTOP, sign_in, violations
 
 JSQR = Path(__file__).resolve().parent.parent / "node_modules" / "jsqr" / "dist" / "jsQR.js"
 # What a scanner reads from a picture of the page: jsQR, as the tablets' scanner uses.
