@@ -19,7 +19,7 @@ from e2e.support import (
     write_qr_clip,
 )
 
-# The sync chip's time line once a sync has ended (before the first, it says 从未同步).
+# The sync chip's time line once a sync has ended (before the first, the chip says 尚未同步).
 FIRST_SYNC_OVER = "上次同步"
 
 

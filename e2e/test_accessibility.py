@@ -1,8 +1,6 @@
 """axe-core on every page of every role, on the sign-in and offline pages, and on the
 tablet's menu, queue and every state of its sync chip: no serious or critical violation."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -10,13 +8,13 @@ from e2e.support import (
     DESKTOP,
     TABLET_LANDSCAPE,
     TABLET_PORTRAIT,
+    open_axe_page,
     open_user_menu,
     sign_in,
+    violations,
     write_entry,
 )
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-BLOCKING = {"serious", "critical"}
 ROLES = [
     ("floor1", TABLET_PORTRAIT),
     ("guard1", TABLET_LANDSCAPE),
@@ -26,26 +24,6 @@ ROLES = [
     ("eng1", TABLET_PORTRAIT),
     ("admin", DESKTOP),
 ]
-
-
-def violations(page: Page, context: str = "document") -> list[str]:
-    """The serious and critical findings of axe on the page (or within ``context``)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        f"() => axe.run({context}, {{resultTypes: ['violations']}})",
-    )
-    return [
-        f"{page.url} {found['id']} ({found['impact']}): "
-        + ", ".join(str(node["target"]) for node in found["nodes"])
-        for found in results["violations"]
-        if found["impact"] in BLOCKING
-    ]
-
-
-def open_axe_page(new_page, viewport) -> Page:
-    # The injected axe script is not one of ours: the CSP would refuse it.
-    return new_page(viewport, bypass_csp=True)
 
 
 def settled(page: Page) -> None:

@@ -1,5 +1,6 @@
-"""The Content-Security-Policy holds in the browser: the duty log on a tablet, online and
-offline, and the office's review run without a single violation or script error."""
+"""The Content-Security-Policy holds in the browser: every page of every role, before and
+after an htmx swap on it, the duty log on a tablet online and offline, and the office's
+review, run without a single violation or script error."""
 
 import re
 
@@ -8,15 +9,39 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from app.extensions import db
 from app.models import Property, Role, User
-from e2e.support import DESKTOP, open_user_menu, png, sign_in, write_entry
+from e2e.support import (
+    DESKTOP,
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    open_user_menu,
+    png,
+    sign_in,
+    write_entry,
+)
 
+# Every violation is reported from the page itself, and every htmx swap is counted, so
+# that a test can wait for its swap to be over.
 REPORT_VIOLATIONS = """
 document.addEventListener('securitypolicyviolation', (event) => {
-  const where = `${event.sourceFile}:${event.lineNumber}`;
-  window.kefuViolation(`${event.violatedDirective} ${event.blockedURI} ${where}`);
+  const where = `${event.sourceFile}:${event.lineNumber} ${event.sample}`;
+  const what = `${event.violatedDirective} ${event.blockedURI}`;
+  window.kefuViolation(`${location.pathname} ${what} ${where}`);
 });
+window.kefuSwaps = 0;
+document.addEventListener('htmx:afterSettle', () => { window.kefuSwaps += 1; });
 """
 CSP_MESSAGE = re.compile(r"Content Security Policy|Refused to (execute|load|apply|evaluate)")
+# A violation event is queued as a task: two frames on, every one of a swap has fired.
+EVENTS_DELIVERED = """() => new Promise((resolve) =>
+  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve))))"""
+ROLES = [
+    ("floor1", TABLET_PORTRAIT),
+    ("guard1", TABLET_LANDSCAPE),
+    ("office1", DESKTOP),
+    ("super1", DESKTOP),
+    ("eng1", TABLET_PORTRAIT),
+    ("admin", DESKTOP),
+]
 
 
 @pytest.fixture
@@ -41,6 +66,64 @@ def problems():
 
     watch.found = found
     return watch
+
+
+def delivered(page: Page) -> None:
+    """Wait until what the page has done so far has reported its violations, if any."""
+    page.wait_for_load_state("load")
+    page.evaluate(EVENTS_DELIVERED)
+
+
+def htmx_action(page: Page) -> str | None:
+    """Do what a person would do on the page that htmx answers in place (follow a link,
+    change a filter, open a form), wait until the swap has settled and return what was
+    done; None when the page has nothing of the kind."""
+    swaps = page.evaluate("window.kefuSwaps")
+    main = page.locator("main")
+    link = main.locator("a[hx-get]").filter(visible=True)
+    choice = main.locator("form[hx-trigger~='change'] select").filter(visible=True)
+    opener = main.locator("form[hx-get] button").filter(visible=True)
+    if link.count():
+        done = f"link {link.first.inner_text()}"
+        link.first.click()
+    elif choice.count():
+        done = f"choice {choice.first.get_attribute('name')}"
+        choice.first.select_option(index=1)
+    elif opener.count():
+        done = f"button {opener.first.inner_text()}"
+        opener.first.click()
+    else:
+        return None
+    page.wait_for_function("(swaps) => window.kefuSwaps > swaps", arg=swaps)
+    return done
+
+
+@pytest.mark.parametrize(("username", "viewport"), ROLES)
+def test_every_page_of_every_role_runs_under_the_policy(new_page, problems, username, viewport):
+    page = new_page(viewport)
+    problems(page.context)
+    sign_in(page, username)
+    links = page.locator("nav.jobs a").evaluate_all("(links) => links.map((a) => a.href)")
+    assert links
+    swapped = []
+    for link in links:
+        page.goto(link)
+        delivered(page)
+        done = htmx_action(page)
+        if done:
+            swapped.append(done)
+            delivered(page)
+        if page.url != link:
+            # htmx put its answer in the history: going back restores the page it kept.
+            page.go_back()
+            expect(page).to_have_url(link)
+            delivered(page)
+    open_user_menu(page)
+    if page.locator("#sync-chip").count():
+        page.locator("#sync-chip").click()
+        expect(page.locator("#sync-queue")).to_be_visible()
+    delivered(page)
+    assert problems.found == [], f"after {swapped}"
 
 
 def test_the_duty_log_on_a_tablet_runs_under_the_policy(tablet, problems):

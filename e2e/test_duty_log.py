@@ -1,6 +1,9 @@
 """The duty log on a tablet, online and offline, and in the office."""
 
+import re
 import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 from sqlalchemy import func, select
@@ -157,3 +160,34 @@ def test_the_tablet_checks_the_servers_rules_before_a_change_is_queued(tablet):
     expect(capture.locator(".thumbs img")).to_have_count(0)
     expect(capture.locator(".photo-count")).to_have_text("0 / 4")
     assert page.evaluate(OUTBOX_PHOTO_COUNTS) == [4]
+
+
+def test_a_tablet_on_utc_shows_the_propertys_times_and_day(new_page):
+    """The demo property keeps Shanghai time; the tablet's own clock says UTC, as CI's does.
+    At 07:50 in Shanghai the tablet's calendar is still on the day before."""
+    shanghai = datetime.now(ZoneInfo("Asia/Shanghai"))
+    morning = shanghai.replace(hour=7, minute=50, second=0, microsecond=0)
+    if morning > shanghai:
+        morning -= timedelta(days=1)
+    page = new_page(TABLET_PORTRAIT, timezone_id="UTC")
+    page.context.clock.install(time=morning.astimezone(UTC))
+    sign_in(page, "floor1")
+    page.evaluate(WORKER_READY)
+    page.evaluate(PACK_CACHED, ["/duty/"])
+    chip = page.locator("#sync-chip")
+    expect(chip.locator(".chip-time")).to_have_text(re.compile(r"上次同步 07:5\d"))
+    page.goto("/duty/")
+    page.context.set_offline(True)
+
+    write_entry(page, "时区检查：早班")
+    row = page.locator("#my-entries li", has_text="时区检查：早班")
+    expect(row.locator("time")).to_have_text(re.compile(r"07:5\d"))
+    chip.click()
+    waiting = page.locator("#queue-waiting li")
+    expect(waiting).to_contain_text(re.compile(r"时区检查：早班 · 07:5\d"))
+    page.locator("#sync-queue [data-close]").click()
+
+    # 08:10 in Shanghai, the next day on the tablet's UTC calendar: the same day here.
+    page.clock.fast_forward("20:00")
+    page.reload()
+    expect(row.locator("time")).to_have_text(re.compile(r"07:5\d"))

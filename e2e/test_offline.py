@@ -56,3 +56,23 @@ def test_desktop_roles_keep_no_pages_offline(new_page):
     page = new_page()
     sign_in(page, "office1")
     assert page.evaluate("JSON.parse(document.body.dataset.offlinePages)") == []
+
+
+def test_the_chip_says_not_synced_yet_until_the_first_pull_is_over(new_page):
+    page = new_page(TABLET_PORTRAIT)
+    # The first pull never arrives: the tablet holds nothing of the server's yet.
+    page.context.route("**/sync/pull", lambda route: route.abort("connectionreset"))
+    with page.expect_event("requestfailed", lambda request: "/sync/pull" in request.url):
+        sign_in(page, "floor1")
+    chip = page.locator("#sync-chip")
+    expect(chip).to_have_attribute("data-state", "never")
+    expect(chip.locator(".chip-state")).to_have_text("尚未同步")
+
+    page.context.unroute("**/sync/pull")
+    chip.click()
+    page.locator("#sync-queue [data-sync-now]").click()
+    expect(page.locator("#sync-queue .queue-status")).to_have_text("同步完成。")
+    page.locator("#sync-queue [data-close]").click()
+    expect(chip).to_have_attribute("data-state", "synced")
+    expect(chip.locator(".chip-state")).to_have_text("全部已同步")
+    expect(chip.locator(".chip-time")).to_have_text(re.compile(r"上次同步 \d\d:\d\d"))

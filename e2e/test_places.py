@@ -12,8 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Area, AreaKind, Building, Property, User, areas_at
 from app.places import CHECKPOINT_PREFIX
-from e2e.support import DESKTOP, sign_in
-from e2e.test_accessibility import violations
+from e2e.support import DESKTOP, sign_in, violations
 
 JSQR = Path(__file__).resolve().parent.parent / "node_modules" / "jsqr" / "dist" / "jsQR.js"
 # What a scanner reads from a picture of the page: jsQR, as the tablets' scanner uses.
@@ -91,14 +90,14 @@ def test_the_admin_sets_up_a_property_and_prints_its_checkpoint_sticker(
     page.get_by_label("层号").fill("-2")
     in_place(page, "添加楼层")
     expect(page.get_by_role("rowheader", name=re.compile("^B2"))).to_be_visible()
-    in_place(page, "在 B2 添加区域", "link")
+    in_place(page, "在B2添加区域", "link")
     page.get_by_label("区域名称").fill("地下车库")
     page.get_by_label("类型").select_option(label="停车场")
-    in_place(page, "添加到 B2")
+    in_place(page, "添加到B2")
     expect(page.get_by_role("link", name="地下车库", exact=True)).to_be_visible()
     # The form stays open for the next area of the floor.
     expect(page.get_by_label("区域名称")).to_be_focused()
-    in_place(page, "重命名 B2", "link")
+    in_place(page, "重命名B2", "link")
     renaming = page.locator("tbody").get_by_label("楼层名称")
     expect(renaming).to_be_focused()
     renaming.fill("负二层")
@@ -112,7 +111,7 @@ def test_the_admin_sets_up_a_property_and_prints_its_checkpoint_sticker(
         assert (area.name, area.floor.name, area.floor.level) == ("地下车库", "负二层", -2)
         code = area.checkpoint_code
 
-    page.get_by_role("checkbox", name="勾选 地下车库 以打印标签").check()
+    page.get_by_role("checkbox", name="勾选地下车库以打印标签").check()
     page.get_by_role("button", name="打印所勾选区域的标签").click()
     sticker = page.locator(".sticker")
     expect(sticker).to_have_count(1)
@@ -130,7 +129,7 @@ def test_a_whole_building_prints_six_stickers_to_an_a4_sheet(new_page, live_serv
         building = db.session.scalar(select(Building).where(Building.name == "主楼"))
         count = len(list(db.session.scalars(areas_at(building.property_id))))
     page.goto("/places")
-    page.get_by_role("link", name="主楼 的标签").click()
+    page.get_by_role("link", name="主楼的标签").click()
     expect(page.locator(".sticker svg")).to_have_count(count)
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     sheets = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
@@ -150,7 +149,7 @@ def test_the_pages_of_places_pass_axe_with_their_forms_open(new_page, live_serve
         floor_id, area_id, spare_id = lobby.floor_id, lobby.id, spare.id
     found = []
     for path, opened in [
-        (f"/places/area/in/{floor_id}", "添加到 1F"),
+        (f"/places/area/in/{floor_id}", "添加到1F"),
         (f"/places/floor/{floor_id}/edit", "保存"),
         (f"/places/area/{spare_id}/remove", "确认删除"),
         (f"/places/areas/{area_id}/code", "生成新编码"),

@@ -10,14 +10,19 @@ async function renderChip(chip) {
   let text;
   // Offline is the normal state of a tablet, not a failure: only a failure online says so.
   const failed = now.lastError && now.waiting && navigator.onLine;
-  if (failed) text = fill(chip.dataset.failed, { reason: now.lastError });
-  else if (now.waiting) text = fill(chip.dataset.waiting, { n: now.waiting });
+  // Nothing waiting is not "all synced" until the first pull has brought the server's data.
+  const state = failed ? "failed" : now.waiting ? "waiting" : now.lastSyncAt ? "synced" : "never";
+  if (state === "failed") text = fill(chip.dataset.failed, { reason: now.lastError });
+  else if (state === "waiting") text = fill(chip.dataset.waiting, { n: now.waiting });
+  else if (state === "never") text = chip.dataset.never;
   else text = chip.dataset.synced;
   if (now.refused) text += ` · ${fill(chip.dataset.refused, { n: now.refused })}`;
-  const last = now.lastSyncAt ? fill(chip.dataset.last, { time: clockTime(now.lastSyncAt) }) : chip.dataset.never;
+  let last = "";
+  if (now.lastSyncAt) last = fill(chip.dataset.last, { time: clockTime(now.lastSyncAt) });
+  else if (state !== "never") last = chip.dataset.never;
   chip.querySelector(".chip-state").textContent = text;
   chip.querySelector(".chip-time").textContent = last;
-  chip.dataset.state = failed ? "failed" : now.waiting ? "waiting" : "synced";
+  chip.dataset.state = state;
   chip.dataset.waitingCount = String(now.waiting);
 }
 

@@ -14,3 +14,9 @@ export function clockTime(moment, zone = propertyZone()) {
   const wall = wallClock(new Date(moment).getTime(), zone);
   return `${twoDigits(wall.hour)}:${twoDigits(wall.minute)}`;
 }
+
+/** The date ("YYYY-MM-DD") of `moment` on the calendar of `zone`: what "today" is there. */
+export function dayOf(moment, zone = propertyZone()) {
+  const wall = wallClock(new Date(moment).getTime(), zone);
+  return `${wall.year}-${twoDigits(wall.month)}-${twoDigits(wall.day)}`;
+}
