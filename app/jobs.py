@@ -122,7 +122,8 @@ class HomeFigure:
     the page's cached copy shows it offline. A tablet's is worked out on the device from
     what it holds, so that it shows offline too: ``device`` names the function that does
     (``defineFigure`` in static/src/jobs/<job>-home.js), ``labels`` are the texts it needs
-    and ``params`` anything else it needs of the server.
+    (a ``LabelledEnum`` gives its members' labels) and ``params`` anything else it needs of
+    the server.
     """
 
     name: str

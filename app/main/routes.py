@@ -26,7 +26,7 @@ from app.i18n import DEFAULT_LOCALE
 from app.jobs import HomeFigure, drafts, home_sections
 from app.main import bp
 from app.main.schemas import PropertyChoiceSchema
-from app.models import Role
+from app.models import LabelledEnum, Role
 from app.navigation import nav_items_for
 from app.rendering import render_page
 
@@ -43,7 +43,10 @@ HOME_TITLES = {
 
 
 def _plain(value):
-    """Labels as the page hands them to the device's code: lazy texts made text."""
+    """Labels as the page hands them to the device's code, in the page's language: lazy
+    texts made text, an enum's labels by value."""
+    if isinstance(value, type) and issubclass(value, LabelledEnum):
+        return value.labels()
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
     return str(value) if isinstance(value, LazyString) else value

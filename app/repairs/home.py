@@ -26,7 +26,7 @@ def _mine(state: TicketState, label) -> HomeFigure:
         label,
         "repairs.tablet",
         device="repairs.mine",
-        labels={"categories": RepairCategory.labels()},
+        labels={"categories": RepairCategory},
         params={
             "state": state.value,
             "moves": {name: MOVES[move].target.value for name, _s, _r, move, _l in DEVICE_MOVES},

@@ -31,7 +31,7 @@ HOME = [
                 _l("Room tasks still to do today"),
                 "rooms.today",
                 device="rooms.tasks",
-                labels={"tasks": TaskKind.labels(), "overdue": _l("overdue")},
+                labels={"tasks": TaskKind, "overdue": _l("overdue")},
             )
         ],
     ),

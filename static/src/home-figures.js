@@ -54,7 +54,8 @@ const HOLDING = new Set(["pending", "confirmed"]);
 /**
  * The room tasks of today still to do, soonest first: `{task, booking, due, late}`. A
  * task is done once the server says so or a tick of it waits in the outbox (`ticked`,
- * task ids); a booking that no longer holds its room has no tasks to do.
+ * task ids); a booking that no longer holds its room has no tasks to do. A setup task past
+ * its time is late; the restore check is only due from its time on.
  */
 export function roomTasksToDo(tasks, bookings, ticked, now, zone) {
   const bookingOf = new Map(bookings.map((booking) => [booking.id, booking]));
@@ -62,7 +63,7 @@ export function roomTasksToDo(tasks, bookings, ticked, now, zone) {
     .map((task) => ({ task, booking: bookingOf.get(task.booking_id), due: Date.parse(task.due_at) }))
     .filter(({ booking, due }) => booking && HOLDING.has(booking.state) && onDayOf(due, now, zone))
     .filter(({ task }) => !task.done_at && !ticked.has(task.id))
-    .map((found) => ({ ...found, late: found.due < now }))
+    .map((found) => ({ ...found, late: found.task.kind !== "restore" && found.due < now }))
     .sort((a, b) => a.due - b.due);
 }
 
