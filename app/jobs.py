@@ -114,6 +114,52 @@ class DeskListing:
 
 
 @dataclass(frozen=True)
+class HomeFigure:
+    """One figure of a role's home page: a count, what it counts, and the list it links to
+    (``args`` its filter, ``anchor`` the part of the page).
+
+    A desk figure is counted by the server as the page is rendered (``count(property_id)``);
+    the page's cached copy shows it offline. A tablet's is worked out on the device from
+    what it holds, so that it shows offline too: ``device`` names the function that does
+    (``defineFigure`` in static/src/jobs/<job>-home.js), ``labels`` are the texts it needs
+    (a ``LabelledEnum`` gives its members' labels) and ``params`` anything else it needs of
+    the server.
+    """
+
+    name: str
+    label: LazyString
+    endpoint: str
+    args: Mapping[str, str] = field(default_factory=dict)
+    anchor: str = ""
+    count: Callable[[int], int] | None = None
+    device: str = ""
+    labels: Mapping[str, LazyString] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    # Only these of the section's roles see it; all of them when empty.
+    roles: frozenset[Role] = frozenset()
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    """What a job adds to the home page of ``roles``: today's work, as figures."""
+
+    title: LazyString
+    roles: frozenset[Role]
+    position: int
+    figures: Sequence[HomeFigure]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Drafts a job's page keeps on the device (IndexedDB ``drafts``), under keys that
+    begin with ``key`` (one draft per form, or per record)."""
+
+    key: str
+    label: LazyString
+    endpoint: str
+
+
+@dataclass(frozen=True)
 class Job:
     """Everything the app needs to know of one job."""
 
@@ -129,6 +175,8 @@ class Job:
     photo_readers: Mapping[str, frozenset[Role]] = field(default_factory=dict)
     demo: Callable[[Property], None] | None = None
     desk: Sequence[DeskListing] = ()
+    home: Sequence[HomeSection] = ()
+    drafts: Sequence[Draft] = ()
 
     def init_app(self, app: Flask, registry: Registry) -> None:
         """Register the job's blueprint with ``app`` and its sync parts with ``registry``."""
@@ -173,3 +221,20 @@ def photo_readers(kind: str) -> frozenset[Role]:
     return frozenset(
         role for job in current_jobs() for role in job.photo_readers.get(kind, frozenset())
     )
+
+
+def home_sections(role: Role) -> list[HomeSection]:
+    """The sections of ``role``'s home, each with only the figures ``role`` sees."""
+    sections = []
+    for job in current_jobs():
+        for section in job.home:
+            if role not in section.roles:
+                continue
+            shown = [f for f in section.figures if not f.roles or role in f.roles]
+            if shown:
+                sections.append(HomeSection(section.title, section.roles, section.position, shown))
+    return sorted(sections, key=lambda section: section.position)
+
+
+def drafts() -> list[Draft]:
+    return [draft for job in current_jobs() for draft in job.drafts]

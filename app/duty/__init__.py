@@ -3,7 +3,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from app.jobs import Job, Mutation, NavEntry
+from app.jobs import Draft, Job, Mutation, NavEntry
 from app.models import Role
 
 bp = Blueprint("duty", __name__, url_prefix="/duty")
@@ -38,4 +38,5 @@ JOB = Job(
     photo_readers={"duty_entry": READERS},
     demo=add_demo_entries,
     desk=[LISTING],
+    drafts=[Draft("duty-entry", _l("Duty log entry"), "duty.write")],
 )

@@ -16,6 +16,7 @@ OFFICE = frozenset({Role.OFFICE, Role.SUPERVISOR})
 from app.gate import routes  # noqa: E402,F401
 from app.gate.demo import add_demo_gate  # noqa: E402
 from app.gate.desk import LISTING  # noqa: E402
+from app.gate.home import HOME  # noqa: E402
 from app.gate.sync import KINDS, RecordArgs, guards_hold_the_gate, record_event  # noqa: E402
 
 JOB = Job(
@@ -48,4 +49,5 @@ JOB = Job(
     },
     demo=add_demo_gate,
     desk=[LISTING],
+    home=HOME,
 )

@@ -1,6 +1,8 @@
 """Home pages and the property overview."""
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from flask import (
     current_app,
@@ -11,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -21,9 +23,10 @@ from app.compression import send_built
 from app.extensions import db
 from app.forms import validate_form
 from app.i18n import DEFAULT_LOCALE
+from app.jobs import HomeFigure, drafts, home_sections
 from app.main import bp
 from app.main.schemas import PropertyChoiceSchema
-from app.models import Role
+from app.models import LabelledEnum, Role
 from app.navigation import nav_items_for
 from app.rendering import render_page
 
@@ -39,11 +42,64 @@ HOME_TITLES = {
 }
 
 
+def _plain(value):
+    """Labels as the page hands them to the device's code, in the page's language: lazy
+    texts made text, an enum's labels by value."""
+    if isinstance(value, type) and issubclass(value, LabelledEnum):
+        return value.labels()
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return str(value) if isinstance(value, LazyString) else value
+
+
+@dataclass(frozen=True)
+class ShownFigure:
+    """A figure as the home page shows it: the server's count, or what the device needs
+    to work it out."""
+
+    label: str
+    href: str
+    count: int | None
+    device: str
+    labels: dict
+    params: dict
+
+
+def _shown(figure: HomeFigure) -> ShownFigure:
+    href = ""
+    if figure.endpoint:
+        href = url_for(figure.endpoint, **figure.args, _anchor=figure.anchor or None)
+    count = figure.count(g.property.id) if figure.count and g.property else None
+    return ShownFigure(
+        str(figure.label), href, count, figure.device, _plain(figure.labels), _plain(figure.params)
+    )
+
+
 @bp.route("/")
 @roles_allowed(*ALL_ROLES)
 def home():
-    tiles = [item for item in nav_items_for(g.user.role) if item.endpoint != "main.home"]
-    return render_page("main/home.html", "content", title=HOME_TITLES[g.user.role], tiles=tiles)
+    """What is due today for the user's role, each figure linking to its list; a role
+    with nothing to count gets its pages as tiles."""
+    role = g.user.role
+    sections = [
+        (str(section.title), [_shown(figure) for figure in section.figures])
+        for section in home_sections(role)
+    ]
+    reachable = {item.endpoint for item in nav_items_for(role)}
+    kept = [
+        {"key": draft.key, "label": str(draft.label), "href": url_for(draft.endpoint)}
+        for draft in drafts()
+        if draft.endpoint in reachable
+    ]
+    tiles = [] if sections else [i for i in nav_items_for(role) if i.endpoint != "main.home"]
+    return render_page(
+        "main/home.html",
+        "content",
+        title=HOME_TITLES[role],
+        sections=sections,
+        drafts=kept,
+        tiles=tiles,
+    )
 
 
 @bp.route("/healthz")

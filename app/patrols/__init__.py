@@ -17,6 +17,7 @@ EDITORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 from app.patrols import editors, routes  # noqa: E402,F401
 from app.patrols.demo import add_demo_patrols  # noqa: E402
 from app.patrols.desk import LISTING  # noqa: E402
+from app.patrols.home import DRAFTS, HOME  # noqa: E402
 from app.patrols.sync import KINDS, RoundArgs, submit_round  # noqa: E402
 
 JOB = Job(
@@ -48,4 +49,6 @@ JOB = Job(
     photo_readers={"patrol_round": READERS},
     demo=add_demo_patrols,
     desk=[LISTING],
+    home=HOME,
+    drafts=DRAFTS,
 )

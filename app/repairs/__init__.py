@@ -4,7 +4,7 @@ fixed by engineering on their tablets, verified by floor staff."""
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from app.jobs import Job, Mutation, NavEntry
+from app.jobs import Draft, Job, Mutation, NavEntry
 from app.models import Role
 
 bp = Blueprint("repairs", __name__, url_prefix="/repairs")
@@ -19,6 +19,7 @@ DESK_READERS = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.ADMIN})
 from app.repairs import routes  # noqa: E402,F401
 from app.repairs.demo import add_demo_tickets  # noqa: E402
 from app.repairs.desk import LISTING  # noqa: E402
+from app.repairs.home import HOME  # noqa: E402
 from app.repairs.sync import (  # noqa: E402
     DEVICE_MOVES,
     TICKET_KIND,
@@ -45,4 +46,6 @@ JOB = Job(
     photo_readers={KIND: PHOTO_READERS},
     demo=add_demo_tickets,
     desk=[LISTING],
+    home=HOME,
+    drafts=[Draft("repairs-", _l("Repair ticket note"), "repairs.tablet")],
 )

@@ -18,6 +18,7 @@ ROOM_KEEPERS = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.ADMIN})
 from app.rooms import routes  # noqa: E402,F401
 from app.rooms.demo import add_demo_rooms  # noqa: E402
 from app.rooms.desk import LISTING  # noqa: E402
+from app.rooms.home import DRAFTS, HOME  # noqa: E402
 from app.rooms.sync import (  # noqa: E402
     KINDS,
     NoShowArgs,
@@ -92,4 +93,6 @@ JOB = Job(
     photo_readers={"room_tick": DESK},
     demo=add_demo_rooms,
     desk=[LISTING],
+    home=HOME,
+    drafts=DRAFTS,
 )

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.jobs import Job, NavEntry
 from app.models import Role
+from app.syncapi.home import HOME
 from sync.attachments import FolderStore
 from sync.changes import track_changes
 from sync.registry import Actor, Registry
@@ -28,6 +29,7 @@ PART = Job(
     bp,
     nav=[NavEntry("syncapi.problems", _l("Sync problems"), 85, REVIEWERS)],
     scope_rules=[devices_hold_their_own_records],
+    home=HOME,
     # What the engine itself refuses or flags for; each job names its own reasons.
     reason_labels={
         "id_conflict": _l("Same id, other content: the first was kept"),

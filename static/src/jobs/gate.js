@@ -25,7 +25,7 @@ async function sha256(text) {
 // ---- what the tablet holds -------------------------------------------------------
 
 /** The pass list as this tablet holds it, indexed for a check that touches no disk. */
-async function loadList(defaults) {
+export async function loadList(defaults) {
   const [passes, permits, photos, exits, settings, synced] = await Promise.all(
     ["gate_pass", "gate_permit", "gate_photo", "gate_exit_pass", "gate_settings", "gate_event"].map(localRecords),
   );
@@ -68,7 +68,7 @@ async function loadList(defaults) {
 
 // ---- the screen ------------------------------------------------------------------
 
-function ago(section, since, now) {
+export function ago(section, since, now) {
   const minutes = Math.max(0, Math.round((now - since) / 60_000));
   if (minutes < 60) return fill(section.dataset.minutesAgo, { n: minutes });
   if (minutes < 48 * 60) return fill(section.dataset.hoursAgo, { n: Math.floor(minutes / 60) });

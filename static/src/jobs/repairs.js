@@ -70,7 +70,7 @@ function selectedId() {
 }
 
 /** The tickets this device holds, each with the moves still in its outbox applied. */
-async function ticketsHere(data) {
+export async function ticketsHere(data) {
   const targets = JSON.parse(data.moves);
   const tickets = new Map(
     (await localRecords(data.kind)).map((ticket) => [
