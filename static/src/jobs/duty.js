@@ -1,14 +1,13 @@
 // The duty log on the device: the holder's entries of the day, synced and waiting. A
 // shared tablet holds every holder's of the day (the pull sends them): each sees their own.
 import { holder } from "../holder.js";
-import { clockTime } from "../time.js";
-// The duty log on the device: the user's entries of the day, synced and waiting.
 import { clockTime, dayOf } from "../time.js";
 import { defineView, localRecords, waitingChanges } from "../views.js";
 
 defineView("dutyEntries", async (data) => {
   const categories = JSON.parse(data.categories);
-  const today = new Date().toDateString();
+  // The property's day, not the tablet's: a tablet set to another zone changes day elsewhere.
+  const today = dayOf(Date.now());
   const holderId = (await holder())?.id ?? Number(document.body.dataset.userId);
   const waiting = (await waitingChanges(data.mutation)).map((entry) => ({
     ...entry,
@@ -20,17 +19,12 @@ defineView("dutyEntries", async (data) => {
     waiting: false,
     madeBy: entry.created_by_id,
   }));
-  // The property's day, not the tablet's: a tablet set to another zone changes day elsewhere.
-  const today = dayOf(Date.now());
-  const waiting = (await waitingChanges(data.mutation)).map((entry) => ({ ...entry, waiting: true }));
-  const synced = (await localRecords(data.kind)).map((entry) => ({ ...entry, waiting: false }));
   const shown = new Set();
   // An entry that does not say who made it (kept from before they did) is the holder's.
   const madeByTheHolder = (entry) => entry.madeBy === undefined || entry.madeBy === holderId;
   return [...waiting, ...synced]
     .filter((entry) => !shown.has(entry.id) && shown.add(entry.id))
     .filter(madeByTheHolder)
-    .filter((entry) => new Date(entry.device_time).toDateString() === today)
     .filter((entry) => dayOf(entry.device_time) === today)
     .sort((a, b) => b.device_time.localeCompare(a.device_time))
     .map((entry) => ({
