@@ -24,6 +24,16 @@ DEBIAN_CHROMIUM = "/usr/lib/chromium/chromium"
 TABLET_PORTRAIT = {"width": 820, "height": 1180}
 TABLET_LANDSCAPE = {"width": 1180, "height": 820}
 DESKTOP = {"width": 1440, "height": 900}
+# Every role at the screen it works on.
+ROLES = [
+    ("floor1", TABLET_PORTRAIT),
+    ("guard1", TABLET_LANDSCAPE),
+    ("office1", DESKTOP),
+    ("super1", DESKTOP),
+    # Engineering carry tablets for their repair tickets.
+    ("eng1", TABLET_PORTRAIT),
+    ("admin", DESKTOP),
+]
 # Chromium otherwise looks up Google's hosts on every start; only loopback is real.
 LOOPBACK_ONLY = [
     "--disable-gpu",

@@ -5,8 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.support import (
-    DESKTOP,
-    TABLET_LANDSCAPE,
+    ROLES,
     TABLET_PORTRAIT,
     open_axe_page,
     open_user_menu,
@@ -14,16 +13,6 @@ from e2e.support import (
     violations,
     write_entry,
 )
-
-ROLES = [
-    ("floor1", TABLET_PORTRAIT),
-    ("guard1", TABLET_LANDSCAPE),
-    ("office1", DESKTOP),
-    ("super1", DESKTOP),
-    # Engineering carry tablets for their repair tickets.
-    ("eng1", TABLET_PORTRAIT),
-    ("admin", DESKTOP),
-]
 
 
 def settled(page: Page) -> None:

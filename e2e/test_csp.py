@@ -11,8 +11,7 @@ from app.extensions import db
 from app.models import Property, Role, User
 from e2e.support import (
     DESKTOP,
-    TABLET_LANDSCAPE,
-    TABLET_PORTRAIT,
+    ROLES,
     open_user_menu,
     png,
     sign_in,
@@ -34,14 +33,6 @@ CSP_MESSAGE = re.compile(r"Content Security Policy|Refused to (execute|load|appl
 # A violation event is queued as a task: two frames on, every one of a swap has fired.
 EVENTS_DELIVERED = """() => new Promise((resolve) =>
   requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve))))"""
-ROLES = [
-    ("floor1", TABLET_PORTRAIT),
-    ("guard1", TABLET_LANDSCAPE),
-    ("office1", DESKTOP),
-    ("super1", DESKTOP),
-    ("eng1", TABLET_PORTRAIT),
-    ("admin", DESKTOP),
-]
 
 
 @pytest.fixture
