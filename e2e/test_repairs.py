@@ -65,7 +65,7 @@ def test_an_engineer_fixes_a_ticket_offline_and_the_office_sees_every_step(
     # Chromium runs on UTC: the history's times are the property's (Shanghai) all the same.
     opened = ticket.device_time.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
     expect(detail.locator(".steps li").first).to_contain_text(f"{opened} 待派")
-    expect(detail).to_contain_text("陈主管 · 派给 刘工程")
+    expect(detail).to_contain_text("陈主管 · 派给刘工程")
     # Only the next step is offered: assigned, the engineer begins.
     expect(page.locator("#move-fix")).to_be_hidden()
     page.locator("#move-start textarea").fill("到场，梯子已备好")
