@@ -31,17 +31,20 @@ function lineOf(line) {
 async function fillFigure(element, more) {
   const compute = figures.get(element.dataset.figure);
   if (!compute) return;
+  const href = element.querySelector("a.figure-main")?.getAttribute("href") ?? "";
   const result = await compute({
     labels: JSON.parse(element.dataset.labels),
     params: JSON.parse(element.dataset.params),
-    href: element.querySelector("a.figure-main")?.getAttribute("href") ?? "",
+    href,
   });
   element.querySelector(".figure-count").textContent = String(result.count);
   element.classList.toggle("has", Boolean(result.count) && result.count !== "0");
   element.classList.toggle("alert", Boolean(result.alert));
   const lines = result.lines ?? [];
   const shown = lines.slice(0, MAX_LINES).map(lineOf);
-  if (lines.length > MAX_LINES) shown.push(lineOf({ text: fill(more, { n: lines.length - MAX_LINES }) }));
+  if (lines.length > MAX_LINES) {
+    shown.push(lineOf({ text: fill(more, { n: lines.length - MAX_LINES }), href: href || null }));
+  }
   const list = element.querySelector(".figure-lines");
   list.replaceChildren(...shown);
   list.hidden = shown.length === 0;
