@@ -57,13 +57,25 @@ function fillAll(home) {
   );
 }
 
+const describers = new Map();
+
+/**
+ * Say more of a job's drafts kept under keys beginning `key` (app.jobs.Draft) than the
+ * job's name for them: `describe(draft, {label, href})` resolves to `{text, href}`.
+ */
+export function describeDrafts(key, describe) {
+  describers.set(key, describe);
+}
+
 // Drafts are the shell's (static/src/forms.js and each job's own): every job names its own.
 defineFigure("drafts", async () => {
   const kinds = JSON.parse(document.querySelector("[data-home]").dataset.drafts);
   const lines = [];
   for (const draft of await (await database()).getAll("drafts")) {
     const kind = draftKind(draft, kinds);
-    if (kind) lines.push({ text: kind.label, href: kind.href });
+    if (!kind) continue;
+    const describe = describers.get(kind.key);
+    lines.push(describe ? await describe(draft, kind) : { text: kind.label, href: kind.href });
   }
   return { count: lines.length, lines, alert: lines.length > 0 };
 });
