@@ -175,6 +175,7 @@ class Job:
     photo_readers: Mapping[str, frozenset[Role]] = field(default_factory=dict)
     demo: Callable[[Property], None] | None = None
     desk: Sequence[DeskListing] = ()
+    # What it adds to the home pages of some roles, and the drafts its pages keep.
     home: Sequence[HomeSection] = ()
     drafts: Sequence[Draft] = ()
 

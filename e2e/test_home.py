@@ -52,6 +52,22 @@ def count_of(page: Page, name: str, nth: int = 0):
     return figure(page, name, nth).locator(".figure-count")
 
 
+DRAFT_KEPT = """async (prefix) => {
+  const database = await new Promise((resolve) => {
+    const opening = indexedDB.open('kefu');
+    opening.onsuccess = () => resolve(opening.result);
+  });
+  for (;;) {
+    const keys = await new Promise((resolve) => {
+      const reading = database.transaction('drafts').objectStore('drafts').getAllKeys();
+      reading.onsuccess = () => resolve(reading.result);
+    });
+    if (keys.some((key) => String(key).startsWith(prefix))) return keys;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}"""
+
+
 def go_offline_and_reload(page: Page, live_server) -> int:
     page.context.set_offline(True)
     received = len(live_server.requests)
@@ -130,11 +146,23 @@ def test_floor_staff_find_the_areas_due_and_the_room_tasks_offline_and_what_they
     # A duty-log entry begun and left: a draft on the tablet, which the home names.
     page.goto("/duty/")
     page.get_by_label("情况记录").fill("电梯厅地面有水")
+    page.evaluate(DRAFT_KEPT, "duty-entry")
     page.goto("/")
     expect(count_of(page, "drafts")).to_have_text("1")
     left = figure(page, "drafts").locator(".figure-lines a")
     expect(left).to_have_text("值班日志记录")
     assert left.get_attribute("href") == "/duty/"
+    # A round begun on an overdue area and left: named by its area, it opens its checklist.
+    area_name = overdue.inner_text().split(" · 逾期")[0]
+    area_link = overdue.get_attribute("href")
+    overdue.click()
+    page.locator('#round-items [data-outcome="ok"]').first.click()
+    page.evaluate(DRAFT_KEPT, "patrol-round:")
+    page.goto("/")
+    expect(count_of(page, "drafts")).to_have_text("2")
+    begun = figure(page, "drafts").locator(".figure-lines a", has_text="未提交的巡视")
+    expect(begun).to_have_text(f"未提交的巡视 · {area_name}")
+    assert begun.get_attribute("href") == area_link
 
     # The next room task ticked offline is no longer to do.
     page.goto("/rooms/")

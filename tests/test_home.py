@@ -3,13 +3,16 @@
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from flask import url_for
 from sqlalchemy import func, insert, select
 
 from app.extensions import db
+from app.jobs import jobs_of
 from app.models import AreaKind, Property, areas_at
 from app.patrols.demo import add_checklists
 from app.repairs.demo import ASSIGN, ticket_with_moves
@@ -231,3 +234,23 @@ def test_rounds_missed_today_are_the_slots_ended_since_midnight_with_no_round(ap
     # At 07:59 the next morning nothing of that day has ended yet.
     with time_machine.travel(at_half_past_noon + timedelta(hours=19, minutes=29), tick=False):
         assert counts(app, "super1")["今天漏巡的班次"] == 0
+
+
+def test_every_figure_is_counted_somewhere_and_links_to_a_page_of_its_roles(app):
+    """A device figure names a function that static/src declares; a desk figure has its
+    count; each links to a page that its roles may open."""
+    source = "\n".join(
+        path.read_text() for path in (Path(app.root_path).parent / "static" / "src").rglob("*.js")
+    )
+    defined = set(re.findall(r'defineFigure\("([^"]+)"', source))
+    with app.test_request_context():
+        for job in jobs_of(app):
+            for section in job.home:
+                for shown in section.figures:
+                    assert bool(shown.device) != bool(shown.count), shown.name
+                    assert not shown.device or shown.device in defined, shown.name
+                    if not shown.endpoint:
+                        continue
+                    url_for(shown.endpoint, **shown.args)
+                    allowed = app.view_functions[shown.endpoint].allowed_roles
+                    assert (shown.roles or section.roles) <= allowed, shown.name

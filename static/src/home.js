@@ -31,17 +31,20 @@ function lineOf(line) {
 async function fillFigure(element, more) {
   const compute = figures.get(element.dataset.figure);
   if (!compute) return;
+  const href = element.querySelector("a.figure-main")?.getAttribute("href") ?? "";
   const result = await compute({
     labels: JSON.parse(element.dataset.labels),
     params: JSON.parse(element.dataset.params),
-    href: element.querySelector("a.figure-main")?.getAttribute("href") ?? "",
+    href,
   });
   element.querySelector(".figure-count").textContent = String(result.count);
   element.classList.toggle("has", Boolean(result.count) && result.count !== "0");
   element.classList.toggle("alert", Boolean(result.alert));
   const lines = result.lines ?? [];
   const shown = lines.slice(0, MAX_LINES).map(lineOf);
-  if (lines.length > MAX_LINES) shown.push(lineOf({ text: fill(more, { n: lines.length - MAX_LINES }) }));
+  if (lines.length > MAX_LINES) {
+    shown.push(lineOf({ text: fill(more, { n: lines.length - MAX_LINES }), href: href || null }));
+  }
   const list = element.querySelector(".figure-lines");
   list.replaceChildren(...shown);
   list.hidden = shown.length === 0;
@@ -54,13 +57,25 @@ function fillAll(home) {
   );
 }
 
+const describers = new Map();
+
+/**
+ * Say more of a job's drafts kept under keys beginning `key` (app.jobs.Draft) than the
+ * job's name for them: `describe(draft, {label, href})` resolves to `{text, href}`.
+ */
+export function describeDrafts(key, describe) {
+  describers.set(key, describe);
+}
+
 // Drafts are the shell's (static/src/forms.js and each job's own): every job names its own.
 defineFigure("drafts", async () => {
   const kinds = JSON.parse(document.querySelector("[data-home]").dataset.drafts);
   const lines = [];
   for (const draft of await (await database()).getAll("drafts")) {
     const kind = draftKind(draft, kinds);
-    if (kind) lines.push({ text: kind.label, href: kind.href });
+    if (!kind) continue;
+    const describe = describers.get(kind.key);
+    lines.push(describe ? await describe(draft, kind) : { text: kind.label, href: kind.href });
   }
   return { count: lines.length, lines, alert: lines.length > 0 };
 });
