@@ -1,7 +1,8 @@
 // When an area is due, worked out on the tablet from its schedule and the rounds it
 // knows, so that the patrol list is right offline: the rules of app/patrols/schedule.py
-// (a slot lasts until the next; a round begun in it covers it; overdue after the grace).
-// Plain functions of times, no DOM: bench/patrol_bench.py runs them in Node too.
+// (a slot lasts until the next; a round begun in it covers it; overdue after the grace),
+// and how the list groups and names the areas. Plain functions, no DOM:
+// bench/patrol_bench.py runs them in Node too.
 import { instantOf, wallClock } from "../zones.js";
 
 const MINUTE = 60_000;
