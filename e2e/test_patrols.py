@@ -344,12 +344,14 @@ def annex(live_server):
 
 
 def test_the_patrol_list_is_grouped_by_state_overdue_first_naming_buildings(
-    tablet, floor_12, annex
+    tablet, live_server, floor_12, annex
 ):
     page = tablet("floor1")
     # The page's own sync ends with the colleagues' PINs: none is in flight after.
     with page.expect_response("**/handover/pins"):
         page.goto("/patrols/")
+    page.context.set_offline(True)
+    received = len(live_server.requests)
     desk = page.locator(".patrol-areas li", has_text="前台")
     expect(desk.locator(".area-name")).to_have_text("副楼 1F · 前台")
     expect(page.locator(".patrol-areas li", has_text="大堂").locator(".area-name")).to_have_text(
@@ -370,7 +372,6 @@ def test_the_patrol_list_is_grouped_by_state_overdue_first_naming_buildings(
     assert overdue.count() == page.locator(".patrol-areas li.overdue").count()
 
     # A round walked offline moves its area to the walked, and the counts with it.
-    page.context.set_offline(True)
     page.locator(".patrol-areas a", has_text="主楼 9F").click()
     expect(page.locator("#round-title")).to_have_text("主楼 9F · 9层办公区")
     page.get_by_role("button", name="其余全部正常").click()
@@ -381,5 +382,6 @@ def test_the_patrol_list_is_grouped_by_state_overdue_first_naming_buildings(
     # In Shanghai time, as the property's clocks read it, on a Chromium that runs on UTC.
     expect(walked.locator(".area-state")).to_have_text(re.compile(r"^已巡 10:3\d 王楼层$"))
     expect(page.locator(".patrol-group.overdue li", has_text="· 9层办公区")).to_have_count(0)
+    assert requests_while_offline(live_server, received) == []
     page.context.set_offline(False)
     sent(page, "patrols.submit_round@1")

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { dueStatus, groupAreas, groupOf, placeName, slotsAround } from "../src/jobs/patrols-due.js";
+import { instantOf } from "../src/zones.js";
 
 // The cases of tests/test_patrols_schedule.py, as the tablet computes them.
 const SHANGHAI = "Asia/Shanghai";
@@ -50,6 +51,35 @@ test("slots follow the property's zone, not the device's", () => {
   );
   assert.ok(berlin.some((slot) => slot.start === Date.UTC(2026, 2, 29, 6, 0)));
   assert.ok(berlin.some((slot) => slot.start === Date.UTC(2026, 2, 28, 7, 0)));
+});
+
+test("across a change of the clocks, every run starts at its local time", () => {
+  const range = (from, to, step) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+  const runs = [
+    [NIGHTS, range(22 * 60, 30 * 60, 120)],
+    [HOURLY, range(8 * 60, 20 * 60, 60)],
+    [{ every_minutes: 30, starts: "00:00", ends: "23:30" }, range(0, 23 * 60 + 30, 30)],
+  ];
+  const changes = [
+    ["Europe/Berlin", 2026, 3, 29],
+    ["Europe/Berlin", 2026, 10, 25],
+    ["America/New_York", 2026, 3, 8],
+    ["America/New_York", 2026, 11, 1],
+  ];
+  for (const [zone, year, month, day] of changes) {
+    for (const [schedule, minutes] of runs) {
+      const found = slotsAround(schedule, Date.UTC(year, month - 1, day, 12), zone).map((slot) => slot.start);
+      const expected = new Set();
+      for (let offset = -2; offset <= 1; offset += 1) {
+        for (const minute of minutes) expected.add(instantOf(year, month, day + offset, minute, zone));
+      }
+      assert.deepEqual(
+        found,
+        [...expected].sort((a, b) => a - b),
+        `${zone} ${month}/${day} every ${schedule.every_minutes}`,
+      );
+    }
+  }
 });
 
 test("a place names its building only where the property has more than one", () => {

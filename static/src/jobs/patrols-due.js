@@ -1,7 +1,8 @@
 // When an area is due, worked out on the tablet from its schedule and the rounds it
 // knows, so that the patrol list is right offline: the rules of app/patrols/schedule.py
-// (a slot lasts until the next; a round begun in it covers it; overdue after the grace).
-// Plain functions of times, no DOM: bench/patrol_bench.py runs them in Node too.
+// (a slot lasts until the next; a round begun in it covers it; overdue after the grace),
+// and how the list groups and names the areas. Plain functions, no DOM:
+// bench/patrol_bench.py runs them in Node too.
 import { instantOf, wallClock } from "../zones.js";
 
 const MINUTE = 60_000;
@@ -27,7 +28,7 @@ const slotCache = new Map();
 
 /** The slots of a schedule around `now`: [{start, end}] in ms, in order. */
 export function slotsAround(schedule, now, zone) {
-  const today = wallClock(now, zone);
+  const today = dayOf(now, zone);
   const key = [schedule.every_minutes, schedule.starts, schedule.ends, zone, today.year, today.month, today.day].join();
   if (!slotCache.has(key)) {
     if (slotCache.size > 100) slotCache.clear();
@@ -36,11 +37,26 @@ export function slotsAround(schedule, now, zone) {
   return slotCache.get(key);
 }
 
+// The list asks for the day of one instant once per area.
+let lastDay = { now: null, zone: null, day: null };
+
+function dayOf(now, zone) {
+  if (lastDay.now !== now || lastDay.zone !== zone) lastDay = { now, zone, day: wallClock(now, zone) };
+  return lastDay.day;
+}
+
 function daySlots(schedule, today, zone) {
   const starts = new Set();
+  const minutes = runMinutes(schedule);
+  const [first, last] = [minutes[0], minutes[minutes.length - 1]];
   for (let offset = -2; offset <= 1; offset += 1) {
-    for (const minute of runMinutes(schedule)) {
-      starts.add(instantOf(today.year, today.month, today.day + offset, minute, zone));
+    const day = [today.year, today.month, today.day + offset];
+    const begins = instantOf(...day, first, zone);
+    // Where the zone's clocks do not change between the first run and the last, runs are
+    // whole minutes apart: two look-ups of the zone a day rather than one a run.
+    const even = instantOf(...day, last, zone) - begins === (last - first) * MINUTE;
+    for (const minute of minutes) {
+      starts.add(even ? begins + (minute - first) * MINUTE : instantOf(...day, minute, zone));
     }
   }
   const length = (schedule.every_minutes || DAY_MINUTES) * MINUTE;

@@ -528,9 +528,14 @@ document.addEventListener("DOMContentLoaded", () => {
   window.addEventListener("hashchange", route);
   document.getElementById("round-submit").addEventListener("click", submitRound);
   document.getElementById("round-rest-ok").addEventListener("click", restOk);
-  // A round asked for before the tablet held its area opens once the first sync brings it.
+  // A round asked for before the tablet held its area opens once the first sync brings it
+  // (once: a sync announces itself more than once).
+  let opening = null;
   document.addEventListener("kefu:changed", () => {
-    if (!current && /^#area-\d+$/.test(location.hash)) route();
+    if (current || opening || !/^#area-\d+$/.test(location.hash)) return;
+    opening = route().finally(() => {
+      opening = null;
+    });
   });
   document.addEventListener("qr-scanned", (event) => scanned(String(event.detail?.text ?? "")));
   route();
