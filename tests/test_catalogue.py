@@ -50,6 +50,8 @@ DIGITS = frozenset(
         "day",
         "username",
         "problems",
+        "done",
+        "total",
     ]
 )
 PROBLEMS = {
