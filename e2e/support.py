@@ -203,3 +203,33 @@ def violations(page: Page, context: str = "document") -> list[str]:
 def open_axe_page(new_page, viewport) -> Page:
     # The injected axe script is not one of ours: the CSP would refuse it.
     return new_page(viewport, bypass_csp=True)
+
+
+# Whether the outbox holds no change of the given mutation (of any, given none).
+OUTBOX_CLEAR_OF = """async (name) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kefu');
+    open.onsuccess = () => {
+        const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+        all.onsuccess = () => resolve(!all.result.some((change) => !name || change.name === name));
+        all.onerror = () => reject(all.error);
+    };
+    open.onerror = () => reject(open.error);
+})"""
+
+
+def until(page: Page, check: str, arg) -> None:
+    """Wait until the page's async ``check(arg)`` holds, the page asking again as its state
+    changes, for as long as the test may run (wait_for_function would take the check's
+    promise for a true value)."""
+    page.evaluate(
+        f"""async (arg) => {{
+            const check = {check};
+            while (!(await check(arg))) await new Promise((wake) => setTimeout(wake, 50));
+        }}""",
+        arg,
+    )
+
+
+def sent(page: Page, mutation: str | None = None) -> None:
+    """Wait until the tablet's outbox holds no change of ``mutation``: the server has it."""
+    until(page, OUTBOX_CLEAR_OF, mutation)

@@ -15,6 +15,7 @@ from e2e.support import (
     entries_of,
     open_user_menu,
     requests_while_offline,
+    sent,
     sign_in,
     write_entry,
 )
@@ -303,10 +304,7 @@ def test_signing_out_offline_ends_the_user_at_once_and_their_changes_still_sync(
     expect(page.get_by_role("heading", level=1)).to_have_text("登录", timeout=15_000)
     page.goto("/duty/")
     expect(page.get_by_role("heading", level=1)).to_have_text("登录")
-    for _ in range(100):
-        if entries_of(live_server, "退出前未同步的记录"):
-            break
-        page.wait_for_timeout(100)
+    sent(page)
     (entry,) = entries_of(live_server, "退出前未同步的记录")
     with live_server.app.app_context():
         assert db.session.get(User, entry.created_by_id).username == "floor1"

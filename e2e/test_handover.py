@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
-from e2e.support import DESKTOP, entries_of, open_user_menu, sign_in, write_entry
+from e2e.support import DESKTOP, entries_of, open_user_menu, sent, sign_in, write_entry
 from sync.tables import flag
 
 PIN = "246810"
@@ -26,14 +26,6 @@ def made_by(live_server, text: str) -> str:
     (entry,) = entries_of(live_server, text)
     with live_server.app.app_context():
         return db.session.get(User, entry.created_by_id).username
-
-
-def wait_for_entry(page, live_server, text: str) -> None:
-    for _ in range(150):
-        if entries_of(live_server, text):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"{text} never reached the server")
 
 
 def test_a_gate_tablet_is_handed_over_by_pin_while_offline(tablet, new_page, live_server):
@@ -66,7 +58,7 @@ def test_a_gate_tablet_is_handed_over_by_pin_while_offline(tablet, new_page, liv
     page.context.set_offline(False)
     page.locator("#sync-chip").click()
     page.locator("#sync-queue").get_by_role("button", name="立即同步").click()
-    wait_for_entry(page, live_server, "接班后：3号门有人逗留")
+    sent(page)
     assert made_by(live_server, "交班前：东门一切正常") == "guard1"
     assert made_by(live_server, "接班后：3号门有人逗留") == "guard2"
     with live_server.app.app_context():

@@ -19,7 +19,7 @@ from app.models import Area, Building, Property, User, areas_at
 from app.patrols.demo import add_checklists
 from app.patrols.models import ChecklistTemplate, Outcome, PatrolRound
 from app.repairs.models import RepairTicket, TicketState
-from e2e.support import DESKTOP, TABLET_PORTRAIT, requests_while_offline, sign_in
+from e2e.support import DESKTOP, TABLET_PORTRAIT, requests_while_offline, sent, sign_in, until
 from tests.support import AuthActions, add_annex, png
 
 # Mid-morning, when every scheduled area has a slot running: some are overdue.
@@ -42,16 +42,6 @@ def floor_12(live_server) -> dict:
         return {"id": area.id, "code": area.checkpoint_code}
 
 
-# Whether the outbox holds no change of the given mutation (of any, given none).
-OUTBOX_CLEAR_OF = """async (name) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('kefu');
-    open.onsuccess = () => {
-        const all = open.result.transaction('outbox').objectStore('outbox').getAll();
-        all.onsuccess = () => resolve(!all.result.some((change) => !name || change.name === name));
-        all.onerror = () => reject(all.error);
-    };
-    open.onerror = () => reject(open.error);
-})"""
 # The state of a repair ticket as the tablet holds it.
 TICKET_STATE = """async (id) => new Promise((resolve, reject) => {
     const open = indexedDB.open('kefu');
@@ -65,25 +55,10 @@ TICKET_STATE = """async (id) => new Promise((resolve, reject) => {
 })"""
 
 
-def until(page: Page, check: str, arg, what: str) -> None:
-    """Wait until the page's async ``check(arg)`` holds, asking again every 100 ms for
-    at most 20 s (wait_for_function takes a promise for a true value)."""
-    for _ in range(200):
-        if page.evaluate(check, arg):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"never happened: {what}")
-
-
-def sent(page: Page, mutation: str | None = None) -> None:
-    """Wait until the tablet's outbox holds no change of ``mutation``: the server has it."""
-    until(page, OUTBOX_CLEAR_OF, mutation, f"{mutation or 'every change'} sent")
-
-
 def ticket_on_tablet(page: Page, ticket_id, state: str) -> None:
     """Wait until the tablet holds the ticket in ``state``, pulled from the server."""
     check = f"async (id) => ({TICKET_STATE})(id).then((state) => state === {state!r})"
-    until(page, check, str(ticket_id), f"ticket {ticket_id} {state} on the tablet")
+    until(page, check, str(ticket_id))
 
 
 def item(page: Page, label: str):
